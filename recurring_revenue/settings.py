@@ -1,0 +1,28 @@
+"""Paths and settings shared by the CLI and the dbt profile.
+
+Every value comes from an environment variable with a default, the same ones
+`profiles.yml` reads, so the loader and dbt always agree on the warehouse file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+DEFAULT_DATABASE = "warehouse/recurring_revenue.duckdb"
+
+
+def database_path() -> Path:
+    """The warehouse file, relative paths taken from the project directory."""
+    path = Path(os.environ.get("RRW_DUCKDB_PATH", DEFAULT_DATABASE))
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def memory_limit() -> str:
+    return os.environ.get("RRW_MEMORY_LIMIT", "4GB")
+
+
+def threads() -> int:
+    return int(os.environ.get("RRW_THREADS", "2"))

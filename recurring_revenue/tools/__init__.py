@@ -1,0 +1,1 @@
+"""Small project tools run by the Makefile."""
