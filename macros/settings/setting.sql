@@ -1,0 +1,35 @@
+{#
+    Read a project setting (a dbt var, default in dbt_project.yml) and validate it, so a typo in
+    `--vars` fails the build with a message instead of silently picking a branch.
+    Each setting, its allowed values and its default are documented in
+    models/docs/settings.md.
+#}
+{% macro setting(name) %}
+    {%- set allowed = {
+        'churn_recognition': ['service_end', 'request'],
+        'free_plan_downgrade': ['churn', 'contraction'],
+        'pause_treatment': ['contraction', 'churn'],
+    } -%}
+    {%- set known = ['reporting_currency', 'as_of_date', 'churn_recognition', 'free_plan_downgrade',
+                     'pause_treatment', 'reactivation_window_months'] -%}
+    {%- if name not in known -%}
+        {{ exceptions.raise_compiler_error("Unknown setting '" ~ name ~ "'. Known settings: " ~ (known | join(', '))) }}
+    {%- endif -%}
+    {%- set value = var(name) -%}
+    {%- if name in allowed and value not in allowed[name] -%}
+        {{ exceptions.raise_compiler_error("Setting " ~ name ~ "='" ~ value ~ "' is not valid. Use one of: " ~ (allowed[name] | join(', ')) ~ ".") }}
+    {%- endif -%}
+    {%- if name == 'reactivation_window_months' and value is not none and (value | string) | int(-1) < 0 -%}
+        {{ exceptions.raise_compiler_error("Setting reactivation_window_months='" ~ value ~ "' is not valid. Use a whole number of months >= 0, or null for no limit.") }}
+    {%- endif -%}
+    {%- if name == 'reporting_currency' and ((value | string) | length != 3 or (value | string) != (value | string | upper)) -%}
+        {{ exceptions.raise_compiler_error("Setting reporting_currency='" ~ value ~ "' is not valid. Use an upper-case ISO-4217 code such as USD.") }}
+    {%- endif -%}
+    {%- if name == 'as_of_date' and value is not none -%}
+        {%- set parsed = modules.re.match('^\\d{4}-\\d{2}-\\d{2}$', value | string) -%}
+        {%- if not parsed -%}
+            {{ exceptions.raise_compiler_error("Setting as_of_date='" ~ value ~ "' is not valid. Use YYYY-MM-DD, or null to take it from the data.") }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(value) }}
+{% endmacro %}
