@@ -39,7 +39,7 @@ final as (
         {% if as_of_setting is not none -%}
             cast('{{ as_of_setting }}' as date)
         {%- else -%}
-            cast(max(activity_at) as date)
+        cast(max(activity_at) as date)
         {%- endif %} as as_of_date,
         {{ dbt.date_trunc('month', 'cast(max(activity_at) as date)') }} as last_activity_month,
         max(activity_at) as last_activity_at

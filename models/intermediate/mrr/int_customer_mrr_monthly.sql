@@ -46,13 +46,13 @@ customer_currency_months as (
     select
         customer_id,
         currency,
+        date_month,
         sum(list_mrr_local) as list_mrr_local,
         sum(mrr_local) as mrr_local,
         max(case when status = 'trial' then 1 else 0 end) as has_trial,
         max(case when status = 'paused' then 1 else 0 end) as has_paused,
         max(case when status = 'past_due' then 1 else 0 end) as has_past_due,
-        max(case when is_free then 1 else 0 end) as has_free,
-        date_month
+        max(case when is_free then 1 else 0 end) as has_free
     from subscription_months
     group by
         customer_id,
@@ -115,11 +115,11 @@ currency_months as (
         cast(sum(list_mrr_local) as decimal(38, 6)) as list_mrr_local,
         cast(sum(mrr_local) as decimal(38, 6)) as mrr_local,
         cast(sum(previous_mrr_local) as decimal(38, 6)) as previous_mrr_local,
+        date_month,
         max(has_trial) as has_trial,
         max(has_paused) as has_paused,
         max(has_past_due) as has_past_due,
-        max(has_free) as has_free,
-        date_month
+        max(has_free) as has_free
     from currency_frame
     group by
         customer_id,
@@ -179,11 +179,11 @@ final as (
         cast(round(coalesce(sum(list_mrr_unrounded), 0), 2) as {{ type_money() }}) as list_mrr,
         cast(round(coalesce(sum(previous_mrr_unrounded), 0), 2) as {{ type_money() }}) as previous_mrr,
         cast(round(coalesce(sum(fx_impact_unrounded), 0), 2) as {{ type_money() }}) as fx_impact_mrr,
+        date_month,
         max(has_trial) = 1 as has_trial,
         max(has_paused) = 1 as has_paused,
         max(has_past_due) = 1 as has_past_due,
-        max(has_free) = 1 as has_free,
-        date_month
+        max(has_free) = 1 as has_free
     from converted
     group by
         customer_id,

@@ -187,6 +187,13 @@ final as (
     select
         movements.customer_id,
         movements.movement_type,
+        movements.mrr,
+        movements.list_mrr,
+        movements.previous_mrr,
+        movements.fx_impact_mrr,
+        movements.movement_mrr,
+        movements.is_retained,
+        movements.date_month,
         case
             when movements.movement_type <> 'churn' then null
             when non_payment_cancellations.customer_id is not null then 'involuntary'
@@ -197,14 +204,7 @@ final as (
             when movements.movement_type = 'churn' then 'churned'
             when movements.has_paused then 'paused'
             when movements.has_free then 'free'
-        end as customer_status,
-        movements.mrr,
-        movements.list_mrr,
-        movements.previous_mrr,
-        movements.fx_impact_mrr,
-        movements.movement_mrr,
-        movements.is_retained,
-        movements.date_month
+        end as customer_status
     from movements
     left join non_payment_cancellations
         on

@@ -40,7 +40,7 @@ latest_rate_dates as (
         max(fx_rates.rate_date) as rate_date
     from months
     inner join fx_rates
-        on fx_rates.rate_date <= months.snapshot_date
+        on months.snapshot_date >= fx_rates.rate_date
     group by
         fx_rates.currency,
         months.date_month

@@ -78,7 +78,7 @@ state_events as (
                 else subscription_events.effective_at
             end
         {%- else -%}
-            subscription_events.effective_at
+        subscription_events.effective_at
         {%- endif %} as applied_at,
         subscription_events.recorded_at
     from subscription_events
@@ -128,18 +128,18 @@ carried as (
         event_id,
         subscription_id,
         event_type,
-        max(event_status) over (partition by subscription_id, status_group) as status,
-        max(plan_id) over (partition by subscription_id, plan_group) as plan_id,
-        max(case when event_status = 'cancelled' then cancellation_reason end) over (
-            partition by subscription_id, status_group
-        ) as cancellation_reason,
-        max(quantity) over (partition by subscription_id, quantity_group) as quantity,
         unit_price,
         discount_percent,
         discount_amount,
         event_sequence,
         applied_at,
-        recorded_at
+        recorded_at,
+        max(event_status) over (partition by subscription_id, status_group) as status,
+        max(plan_id) over (partition by subscription_id, plan_group) as plan_id,
+        max(case when event_status = 'cancelled' then cancellation_reason end) over (
+            partition by subscription_id, status_group
+        ) as cancellation_reason,
+        max(quantity) over (partition by subscription_id, quantity_group) as quantity
     from carry_groups
 
 ),

@@ -58,7 +58,7 @@ failures_with_recovery as (
         on
             failures.subscription_id = successes.subscription_id
             and successes.status = 'succeeded'
-            and successes.occurred_at > failures.occurred_at
+            and failures.occurred_at < successes.occurred_at
     where failures.status = 'failed'
     group by
         failures.subscription_id,
@@ -71,8 +71,8 @@ final as (
 
     select
         subscription_id,
-        min(failed_at) as past_due_from,
-        recovered_at as past_due_to
+        recovered_at as past_due_to,
+        min(failed_at) as past_due_from
     from failures_with_recovery
     group by
         subscription_id,

@@ -137,17 +137,17 @@ points as (
 
     select
         subscription_id,
+        event_group,
+        past_due_depth,
+        rank_at_instant,
+        changed_at,
         max(status) over (partition by subscription_id, event_group) as event_status,
         max(plan_id) over (partition by subscription_id, event_group) as plan_id,
         max(cancellation_reason) over (partition by subscription_id, event_group) as cancellation_reason,
         max(quantity) over (partition by subscription_id, event_group) as quantity,
         max(unit_price) over (partition by subscription_id, event_group) as unit_price,
         max(discount_percent) over (partition by subscription_id, event_group) as discount_percent,
-        max(discount_amount) over (partition by subscription_id, event_group) as discount_amount,
-        event_group,
-        past_due_depth,
-        rank_at_instant,
-        changed_at
+        max(discount_amount) over (partition by subscription_id, event_group) as discount_amount
     from accumulated
 
 ),
@@ -172,18 +172,18 @@ valued as (
         plans.currency,
         plans.billing_interval_unit,
         points_at_instants.cancellation_reason,
+        plans.billing_interval_count,
+        points_at_instants.quantity,
+        plans.unit_price as list_unit_price,
+        points_at_instants.changed_at,
         case
             when points_at_instants.event_status = 'active' and points_at_instants.past_due_depth > 0
                 then 'past_due'
             else points_at_instants.event_status
         end as status,
-        plans.billing_interval_count,
-        points_at_instants.quantity,
         coalesce(points_at_instants.unit_price, plans.unit_price) as unit_price,
-        plans.unit_price as list_unit_price,
         coalesce(points_at_instants.discount_percent, 0) as discount_percent,
-        coalesce(points_at_instants.discount_amount, 0) as discount_amount,
-        points_at_instants.changed_at
+        coalesce(points_at_instants.discount_amount, 0) as discount_amount
     from points_at_instants
     inner join subscriptions
         on points_at_instants.subscription_id = subscriptions.subscription_id
@@ -238,30 +238,34 @@ monthly as (
 
 ),
 
+{# A state key made of everything that defines the state; a point whose key
+   equals the previous point's changes nothing and is merged away. #}
+state_keys as (
+
+    select
+        *,
+        {{ dbt.concat([
+            "coalesce(status, '~')", "'|'",
+            "coalesce(plan_id, '~')", "'|'",
+            "coalesce(cast(quantity as " ~ dbt.type_string() ~ "), '~')", "'|'",
+            "coalesce(cast(unit_price as " ~ dbt.type_string() ~ "), '~')", "'|'",
+            "cast(discount_percent as " ~ dbt.type_string() ~ ")", "'|'",
+            "cast(discount_amount as " ~ dbt.type_string() ~ ")", "'|'",
+            "coalesce(cancellation_reason, '~')",
+        ]) }} as state_key
+    from monthly
+
+),
+
 changes_flagged as (
 
     select
         *,
         case
-            when
-                lag(status) over (partition by subscription_id order by changed_at) is null
-                or status is distinct from lag(status) over (partition by subscription_id order by changed_at)
-                or plan_id is distinct from lag(plan_id) over (partition by subscription_id order by changed_at)
-                or quantity is distinct from lag(quantity) over (partition by subscription_id order by changed_at)
-                or unit_price is distinct from lag(unit_price) over (partition by subscription_id order by changed_at)
-                or discount_percent is distinct from lag(discount_percent) over (
-                    partition by subscription_id order by changed_at
-                )
-                or discount_amount is distinct from lag(discount_amount) over (
-                    partition by subscription_id order by changed_at
-                )
-                or cancellation_reason is distinct from lag(cancellation_reason) over (
-                    partition by subscription_id order by changed_at
-                )
-                then 1
-            else 0
+            when state_key = lag(state_key) over (partition by subscription_id order by changed_at) then 0
+            else 1
         end as is_change
-    from monthly
+    from state_keys
 
 ),
 
@@ -284,7 +288,6 @@ final as (
         billing_interval_unit,
         status,
         cancellation_reason,
-        row_number() over (partition by subscription_id order by changed_at) as state_sequence,
         billing_interval_count,
         quantity,
         unit_price,
@@ -293,8 +296,9 @@ final as (
         discount_amount,
         cast(list_mrr_local as decimal(18, 6)) as list_mrr_local,
         cast(mrr_local as decimal(18, 6)) as mrr_local,
-        status in ('active', 'past_due') and mrr_local = 0 as is_free,
         changed_at as valid_from,
+        row_number() over (partition by subscription_id order by changed_at) as state_sequence,
+        status in ('active', 'past_due') and mrr_local = 0 as is_free,
         lead(changed_at) over (partition by subscription_id order by changed_at) as valid_to
     from changes
 

@@ -92,7 +92,9 @@ final as (
         cast(as_of_states.discount_amount as {{ type_amount() }}) as discount_amount,
         cast(coalesce(as_of_states.mrr_local, 0) as decimal(18, 6)) as mrr_local,
         cast(
-            round(coalesce(cast(as_of_states.mrr_local as decimal(38, 6)) * fx_rates.rate_to_reporting, 0), 2) as {{ type_money() }}
+            round(
+                coalesce(cast(as_of_states.mrr_local as decimal(38, 6)) * fx_rates.rate_to_reporting, 0), 2
+            ) as {{ type_money() }}
         ) as mrr,
         subscriptions.auto_renew,
         subscriptions.created_at,
