@@ -1,0 +1,198 @@
+"""Benchmark: build the warehouse from generated data and print time and peak
+memory per phase, against a single hand-written DuckDB query (the floor).
+
+Each phase runs in its own process so its wall time and peak resident memory
+(`ru_maxrss` of that process and its children, from `os.wait4`) are its own.
+Generated data is cached per (customers, seed) under the work folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from recurring_revenue.dbt_runner import dbt_executable
+from recurring_revenue.settings import PROJECT_DIR
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float
+    peak_mb: float
+    detail: str = ""
+
+
+def run_phase(
+    name: str, argv: list[str], env: dict[str, str], stdin: str | None = None
+) -> tuple[Phase, str]:
+    """Run one phase as a child process and measure it; raise with its output on failure."""
+    with tempfile.TemporaryFile(mode="w+") as log, tempfile.TemporaryFile(mode="w+") as feed:
+        if stdin is not None:
+            feed.write(stdin)
+            feed.seek(0)
+        started = time.monotonic()
+        process = subprocess.Popen(
+            argv,
+            cwd=PROJECT_DIR,
+            env={**os.environ, **env},
+            stdin=feed,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        output = log.read()
+    if process.returncode != 0:
+        failure = f"benchmark phase {name!r} failed (exit {process.returncode})"
+        raise RuntimeError(f"{failure}:\n{output[-4000:]}")
+    return Phase(name, seconds, usage.ru_maxrss / 1024), output
+
+
+def floor_query() -> str:
+    return resources.files("recurring_revenue.bench").joinpath("floor_mrr.sql").read_text()
+
+
+FLOOR_SCRIPT = """
+import sys, time, duckdb
+database, sql = sys.argv[1], sys.stdin.read()
+connection = duckdb.connect(database)
+connection.execute("set TimeZone = 'UTC'")
+connection.execute(f"set memory_limit = '{sys.argv[2]}'")
+connection.execute(f"set threads = {sys.argv[3]}")
+started = time.monotonic()
+connection.execute(sql)
+seconds = time.monotonic() - started
+rows = connection.sql("select count(*) from floor_customer_mrr where mrr > 0").fetchone()[0]
+differences = connection.sql('''
+    select count(*) from (
+        select customer_id, date_month, mrr from floor_customer_mrr where mrr > 0
+        except
+        select customer_id, date_month, mrr from marts.fct_customer_mrr_monthly where mrr > 0
+        union all
+        (select customer_id, date_month, mrr from marts.fct_customer_mrr_monthly where mrr > 0
+        except
+        select customer_id, date_month, mrr from floor_customer_mrr where mrr > 0)
+    )
+''').fetchone()[0]
+print(f"query {seconds:.2f} s, {rows} paying customer-months, {differences} differ from the marts")
+"""
+
+
+def run_floor(database: Path, env: dict[str, str]) -> Phase:
+    """The floor query's own time (measured inside its process) and peak memory."""
+    argv = [sys.executable, "-c", FLOOR_SCRIPT, str(database)]
+    argv += [env["RRW_MEMORY_LIMIT"], env["RRW_THREADS"]]
+    phase, output = run_phase("floor query (1 SQL)", argv, env, stdin=floor_query())
+    summary = output.strip().splitlines()[-1]
+    return Phase(phase.name, float(summary.split()[1]), phase.peak_mb, summary)
+
+
+def warehouse_facts(database: Path) -> dict[str, int]:
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+
+        def one(sql: str) -> int:
+            return int(connection.sql(sql).fetchone()[0])
+
+        return {
+            "raw rows": sum(
+                one(f"select count(*) from raw.{table}")
+                for (table,) in connection.sql(
+                    "select table_name from information_schema.tables "
+                    "where table_schema = 'raw' and table_name not like '\\_%' escape '\\'"
+                ).fetchall()
+            ),
+            "customers": one("select count(*) from marts.dim_customers"),
+            "months": one("select count(*) from marts.fct_mrr_monthly"),
+            "subscription-months": one(
+                "select count(*) from intermediate.int_subscription_mrr_monthly"
+            ),
+            "customer-months": one("select count(*) from marts.fct_customer_mrr_monthly"),
+            "bridge identity failures": one(
+                "select count(*) from marts.fct_mrr_monthly where ending_mrr <> starting_mrr "
+                "+ new_mrr + expansion_mrr + reactivation_mrr + contraction_mrr + churned_mrr "
+                "+ fx_impact_mrr"
+            ),
+            "chain failures": one(
+                "select count(*) from (select starting_mrr, lag(ending_mrr, 1, 0) over (order by "
+                "date_month) as previous_ending from marts.fct_mrr_monthly) where starting_mrr <> "
+                "previous_ending"
+            ),
+        }
+
+
+def benchmark(
+    sizes: list[int],
+    seed: int,
+    workdir: Path,
+    memory_limit: str,
+    threads: int,
+    full_build: bool = True,
+    progress=print,
+) -> list[tuple[int, list[Phase], dict[str, int]]]:
+    results = []
+    rrw = [sys.executable, "-m", "recurring_revenue.cli"]
+    for customers in sizes:
+        data = workdir / f"data-{customers}-seed{seed}"
+        database = workdir / f"warehouse-{customers}.duckdb"
+        env = {
+            "RRW_DUCKDB_PATH": str(database),
+            "RRW_MEMORY_LIMIT": memory_limit,
+            "RRW_THREADS": str(threads),
+            "DBT_TARGET_PATH": str(workdir / "target"),
+            "DBT_LOG_PATH": str(workdir / "logs"),
+        }
+        phases: list[Phase] = []
+        if not (data / "payments.csv").exists():
+            progress(f"[{customers:,}] generating (cached in {data})")
+            shutil.rmtree(data, ignore_errors=True)
+            generate = [*rrw, "generate", "--customers", str(customers), "--seed", str(seed)]
+            generate += ["--out", str(data), "--bad-row-share", "0", "--quiet"]
+            phases.append(run_phase("generate", generate, env)[0])
+        for suffix in ("", ".wal"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        dbt = [dbt_executable(), "--no-use-colors"]
+        project = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+        progress(f"[{customers:,}] load")
+        phases.append(run_phase("load", [*rrw, "load", str(data), "--quiet"], env)[0])
+        progress(f"[{customers:,}] dbt seed")
+        phases.append(run_phase("dbt seed", [*dbt, "seed", *project], env)[0])
+        progress(f"[{customers:,}] MRR path: dbt run --select +fct_mrr_monthly")
+        mrr_path = [*dbt, "run", "--select", "+fct_mrr_monthly", *project]
+        phases.append(run_phase("MRR path (staging..fct_mrr_monthly)", mrr_path, env)[0])
+        progress(f"[{customers:,}] floor: one hand-written DuckDB query")
+        phases.append(run_floor(database, env))
+        if full_build:
+            progress(f"[{customers:,}] dbt build (every model and test)")
+            build = [*dbt, "build", *project]
+            phases.append(run_phase("dbt build (all models + tests)", build, env)[0])
+        facts = warehouse_facts(database)
+        results.append((customers, phases, facts))
+        print(report(customers, phases, facts), flush=True)
+    return results
+
+
+def report(customers: int, phases: list[Phase], facts: dict[str, int]) -> str:
+    lines = [f"\n== {customers:,} customers ==", f"{'phase':<42}{'wall s':>10}{'peak MB':>10}"]
+    for phase in phases:
+        figures = f"{phase.seconds:>10.1f}{phase.peak_mb:>10.0f}"
+        lines.append(f"{phase.name:<42}{figures}  {phase.detail}")
+    by_name = {phase.name: phase for phase in phases}
+    mrr = by_name.get("MRR path (staging..fct_mrr_monthly)")
+    floor = by_name.get("floor query (1 SQL)")
+    if mrr and floor and floor.seconds > 0:
+        lines.append(f"MRR path / floor: {mrr.seconds / floor.seconds:.1f}x (goal <= 3x)")
+    lines += [f"{name}: {value:,}" for name, value in facts.items()]
+    return "\n".join(lines)
