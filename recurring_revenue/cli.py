@@ -33,7 +33,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         progress=_progress(args.quiet),
     )
     total = sum(counts.values())
-    print(f"wrote {total:,} rows to {args.out}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    tables = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
+    print(f"wrote {total:,} rows to {args.out}: {tables}")
     return 0
 
 
@@ -89,6 +90,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from recurring_revenue.bench import benchmark
+
+    workdir = Path(args.workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    benchmark(
+        sizes=args.customers,
+        seed=args.seed,
+        workdir=workdir,
+        memory_limit=args.memory_limit,
+        threads=args.threads,
+        full_build=not args.mrr_only,
+        progress=_progress(False) or print,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rrw",
@@ -128,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of a share, write exactly one bad row of every reject kind",
     )
     generate.add_argument("--format", choices=["csv", "parquet"], default="csv")
-    generate.add_argument("--workers", type=int, default=2, help="worker processes (output is identical)")
+    generate.add_argument(
+        "--workers", type=int, default=2, help="worker processes (the output is identical)"
+    )
     generate.add_argument("--quiet", action="store_true", help="no progress messages")
     generate.set_defaults(func=_cmd_generate)
 
@@ -160,6 +180,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data", default="data/demo", help="where the demo files are written")
     demo.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
     demo.set_defaults(func=_cmd_demo)
+
+    bench = commands.add_parser(
+        "bench",
+        help="benchmark load and dbt build on generated data; print time and peak memory",
+        description="Build the warehouse from generated data (cached per size and seed) and "
+        "print wall time and peak memory per phase (load, the MRR path, the full dbt build), "
+        "beside a single hand-written DuckDB query computing the same customer-month MRR "
+        "(the floor). Also checks the MRR bridge identity at that size.",
+    )
+    bench.add_argument(
+        "--customers",
+        type=int,
+        nargs="+",
+        default=[100_000, 1_000_000],
+        help="dataset sizes (default: 100000 1000000)",
+    )
+    bench.add_argument("--seed", type=int, default=1)
+    bench.add_argument("--workdir", default="build/bench", help="data and warehouses go here")
+    bench.add_argument("--memory-limit", default="4GB", help="DuckDB memory limit (default 4GB)")
+    bench.add_argument("--threads", type=int, default=2)
+    bench.add_argument(
+        "--mrr-only", action="store_true", help="skip the full dbt build (models and tests)"
+    )
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 
