@@ -7,6 +7,7 @@ under the default settings and with each setting switched to its alternative.
 from __future__ import annotations
 
 import csv
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -78,9 +79,7 @@ def test_every_worked_case_appears_in_the_marts_exactly(built: Warehouse) -> Non
 def test_no_months_after_the_as_of_date(built: Warehouse) -> None:
     months = built.query("select min(date_month), max(date_month) from marts.fct_mrr_monthly")
     assert [(str(first), str(last)) for first, last in months] == [("2024-01-01", "2025-03-01")]
-    assert built.query("select as_of_date from utilities.util_as_of_date") == [
-        (__import__("datetime").date(2025, 3, 31),)
-    ]
+    assert built.query("select as_of_date from utilities.util_as_of_date") == [(date(2025, 3, 31),)]
 
 
 def test_monthly_bridge_holds_the_cases_totals(built: Warehouse) -> None:
@@ -122,9 +121,10 @@ def test_worked_case_arr_and_dimensions(built: Warehouse) -> None:
     assert statuses["c25"] == "lead"
     assert built.query(
         "select first_paid_month from marts.dim_customers where customer_id = 'c24'"
-    ) == [(__import__("datetime").date(2024, 2, 1),)]
+    ) == [(date(2024, 2, 1),)]
     assert built.query(
-        "select status, cancellation_reason from marts.fct_subscriptions where subscription_id = 's19'"
+        "select status, cancellation_reason from marts.fct_subscriptions "
+        "where subscription_id = 's19'"
     ) == [("cancelled", "non_payment")]
     assert built.query(
         "select status, mrr from marts.fct_subscriptions where subscription_id = 's08'"
@@ -174,7 +174,7 @@ def test_as_of_date_setting_cuts_the_months(built: Warehouse, tmp_path: Path) ->
     result = variant.dbt("run", *MRR_MODELS, vars_={"as_of_date": "2024-06-15"})
     assert result.returncode == 0, dbt_output(result)[-5000:]
     assert variant.query("select max(date_month) from marts.fct_customer_mrr_monthly") == [
-        (__import__("datetime").date(2024, 6, 1),)
+        (date(2024, 6, 1),)
     ]
     # The June snapshot is taken at the as-of date: c19 (cancelled 2024-06-20) still pays.
     assert variant.query(
@@ -193,7 +193,9 @@ def _rewrite_fx_rates(folder: Path, rows: list[tuple[str, str, str]]) -> None:
 def test_reporting_currency_setting(tmp_path: Path) -> None:
     data = worked_cases.write_dataset(tmp_path / "data")
     # Rates quoted in EUR: USD 1 = EUR 1/1.10 in January 2024, 1/1.05 later.
-    _rewrite_fx_rates(data, [("2023-12-15", "USD", "0.90909091"), ("2024-02-10", "USD", "0.95238095")])
+    _rewrite_fx_rates(
+        data, [("2023-12-15", "USD", "0.90909091"), ("2024-02-10", "USD", "0.95238095")]
+    )
     warehouse = Warehouse(tmp_path)
     warehouse.load(data)
     result = warehouse.dbt("build", vars_={"reporting_currency": "EUR"})
