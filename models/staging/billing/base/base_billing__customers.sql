@@ -1,0 +1,104 @@
+{#- Row-local checks, in docs/rejects.md order: the first that fails is the verdict. -#}
+{%- set row_checks = [
+    {'column': 'customer_id', 'reason': 'missing_value', 'when': 'customer_id is null'},
+    {'column': 'created_at', 'reason': 'missing_value', 'when': 'created_at_text is null'},
+    {'column': 'created_at', 'reason': 'unparseable_value', 'when': 'created_at is null'},
+] -%}
+
+with
+
+raw_customers as (
+
+    select
+        customer_id,
+        customer_name,
+        email,
+        country_code,
+        acquisition_channel,
+        created_at,
+        _load_batch_id,
+        _source_file,
+        _source_row_number
+    from {{ source('billing', 'customers') }}
+
+),
+
+trimmed as (
+
+    select
+        _load_batch_id as load_batch_id,
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('customer_name') }} as customer_name,
+        {{ clean_text('email') }} as email,
+        upper({{ clean_text('country_code') }}) as country_code,
+        lower({{ clean_text('acquisition_channel') }}) as acquisition_channel,
+        {{ clean_text('created_at') }} as created_at_text
+    from raw_customers
+
+),
+
+parsed as (
+
+    select
+        *,
+        {{ parse_timestamp_utc('created_at_text') }} as created_at
+    from trimmed
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ reject_verdict(row_checks, prefix='check') }}
+    from parsed
+
+),
+
+duplicates_flagged as (
+
+    select
+        *,
+        check_reason is null
+        and row_number() over (
+            partition by customer_id
+            order by case when check_reason is null then 0 else 1 end, source_row_number
+        ) > 1 as is_duplicate_key
+    from checked
+
+),
+
+verdicts as (
+
+    select
+        *,
+        case when is_duplicate_key then 'customer_id' else check_column end as reject_column,
+        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
+        case when is_duplicate_key then customer_id else check_value end as reject_value
+    from duplicates_flagged
+
+),
+
+final as (
+
+    select
+        customer_id,
+        customer_name,
+        email,
+        country_code,
+        acquisition_channel,
+        created_at,
+        customer_id as record_key,
+        reject_column,
+        reject_reason,
+        reject_value,
+        load_batch_id,
+        source_file,
+        source_row_number
+    from verdicts
+
+)
+
+select * from final

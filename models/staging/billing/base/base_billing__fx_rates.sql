@@ -1,0 +1,101 @@
+{#- Row-local checks, in docs/rejects.md order: the first that fails is the verdict. -#}
+{%- set row_checks = [
+    {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
+    {'column': 'rate_date', 'reason': 'missing_value', 'when': 'rate_date_text is null'},
+    {'column': 'rate_date', 'reason': 'unparseable_value', 'when': 'rate_date is null'},
+    {'column': 'rate_to_reporting', 'reason': 'missing_value', 'when': 'rate_to_reporting_text is null'},
+    {'column': 'rate_to_reporting', 'reason': 'unparseable_value', 'when': 'rate_to_reporting is null'},
+    {'column': 'rate_to_reporting', 'reason': 'out_of_range', 'when': 'rate_to_reporting <= 0'},
+] -%}
+
+with
+
+raw_fx_rates as (
+
+    select
+        rate_date,
+        currency,
+        rate_to_reporting,
+        _load_batch_id,
+        _source_file,
+        _source_row_number
+    from {{ source('billing', 'fx_rates') }}
+
+),
+
+trimmed as (
+
+    select
+        _load_batch_id as load_batch_id,
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        {{ clean_text('currency') }} as currency_text,
+        {{ clean_text('rate_to_reporting') }} as rate_to_reporting_text,
+        {{ clean_text('rate_date') }} as rate_date_text
+    from raw_fx_rates
+
+),
+
+parsed as (
+
+    select
+        *,
+        upper(currency_text) as currency,
+        {{ parse_decimal('rate_to_reporting_text', type_rate()) }} as rate_to_reporting,
+        {{ parse_date('rate_date_text') }} as rate_date,
+        {{ dbt.concat(["coalesce(currency_text, '')", "'|'", "coalesce(rate_date_text, '')"]) }} as record_key
+    from trimmed
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ reject_verdict(row_checks, prefix='check') }}
+    from parsed
+
+),
+
+duplicates_flagged as (
+
+    select
+        *,
+        check_reason is null
+        and row_number() over (
+            partition by currency, rate_date
+            order by case when check_reason is null then 0 else 1 end, source_row_number
+        ) > 1 as is_duplicate_key
+    from checked
+
+),
+
+verdicts as (
+
+    select
+        *,
+        case when is_duplicate_key then 'currency|rate_date' else check_column end as reject_column,
+        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
+        case when is_duplicate_key then record_key else check_value end as reject_value
+    from duplicates_flagged
+
+),
+
+final as (
+
+    select
+        currency,
+        rate_to_reporting,
+        rate_date,
+        record_key,
+        reject_column,
+        reject_reason,
+        reject_value,
+        load_batch_id,
+        source_file,
+        source_row_number
+    from verdicts
+
+)
+
+select * from final

@@ -1,0 +1,173 @@
+{#- Row-local checks, in docs/rejects.md order: the first that fails is the verdict. -#}
+{%- set row_checks = [
+    {'column': 'line_item_id', 'reason': 'missing_value', 'when': 'line_item_id is null'},
+    {'column': 'invoice_id', 'reason': 'missing_value', 'when': 'invoice_id is null'},
+    {'column': 'line_type', 'reason': 'missing_value', 'when': 'line_type is null'},
+    {
+        'column': 'line_type',
+        'reason': 'unknown_enum_value',
+        'when': "line_type not in ('recurring', 'proration', 'one_time', 'usage', 'credit')",
+    },
+    {
+        'column': 'service_period_start',
+        'reason': 'unparseable_value',
+        'when': 'service_period_start_text is not null and service_period_start is null',
+    },
+    {
+        'column': 'service_period_start',
+        'reason': 'missing_value',
+        'when': "service_period_start_text is null and line_type <> 'one_time'",
+    },
+    {
+        'column': 'service_period_end',
+        'reason': 'unparseable_value',
+        'when': 'service_period_end_text is not null and service_period_end is null',
+    },
+    {
+        'column': 'service_period_end',
+        'reason': 'missing_value',
+        'when': "service_period_end_text is null and line_type <> 'one_time'",
+    },
+    {'column': 'service_period_end', 'reason': 'end_before_start', 'when': 'service_period_end <= service_period_start'},
+    {'column': 'quantity', 'reason': 'unparseable_value', 'when': 'quantity_text is not null and quantity is null'},
+    {'column': 'amount', 'reason': 'missing_value', 'when': 'amount_text is null'},
+    {'column': 'amount', 'reason': 'unparseable_value', 'when': 'amount is null'},
+    {'column': 'amount', 'reason': 'negative_amount', 'when': "amount < 0 and line_type <> 'credit'"},
+    {
+        'column': 'discount_amount',
+        'reason': 'unparseable_value',
+        'when': 'discount_amount_text is not null and discount_amount is null',
+    },
+    {'column': 'discount_amount', 'reason': 'negative_amount', 'when': 'discount_amount < 0'},
+    {'column': 'tax_amount', 'reason': 'unparseable_value', 'when': 'tax_amount_text is not null and tax_amount is null'},
+    {'column': 'tax_amount', 'reason': 'negative_amount', 'when': 'tax_amount < 0'},
+] -%}
+
+with
+
+raw_invoice_line_items as (
+
+    select
+        line_item_id,
+        invoice_id,
+        subscription_id,
+        plan_id,
+        line_type,
+        description,
+        service_period_start,
+        service_period_end,
+        quantity,
+        amount,
+        discount_amount,
+        tax_amount,
+        _load_batch_id,
+        _source_file,
+        _source_row_number
+    from {{ source('billing', 'invoice_line_items') }}
+
+),
+
+trimmed as (
+
+    select
+        _load_batch_id as load_batch_id,
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        {{ clean_text('line_item_id') }} as line_item_id,
+        {{ clean_text('invoice_id') }} as invoice_id,
+        {{ clean_text('subscription_id') }} as subscription_id,
+        {{ clean_text('plan_id') }} as plan_id,
+        {{ clean_text('line_type') }} as line_type_text,
+        {{ clean_text('description') }} as description,
+        {{ clean_text('quantity') }} as quantity_text,
+        {{ clean_text('amount') }} as amount_text,
+        {{ clean_text('discount_amount') }} as discount_amount_text,
+        {{ clean_text('tax_amount') }} as tax_amount_text,
+        {{ clean_text('service_period_start') }} as service_period_start_text,
+        {{ clean_text('service_period_end') }} as service_period_end_text
+    from raw_invoice_line_items
+
+),
+
+parsed as (
+
+    select
+        *,
+        lower(line_type_text) as line_type,
+        {{ parse_decimal('quantity_text', type_quantity()) }} as quantity,
+        {{ parse_decimal('amount_text', type_amount()) }} as amount,
+        {#- An empty discount or tax is zero (docs/rejects.md). #}
+        case
+            when discount_amount_text is null then cast(0 as {{ type_amount() }})
+            else {{ parse_decimal('discount_amount_text', type_amount()) }}
+        end as discount_amount,
+        case
+            when tax_amount_text is null then cast(0 as {{ type_amount() }})
+            else {{ parse_decimal('tax_amount_text', type_amount()) }}
+        end as tax_amount,
+        {{ parse_date('service_period_start_text') }} as service_period_start,
+        {{ parse_date('service_period_end_text') }} as service_period_end
+    from trimmed
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ reject_verdict(row_checks, prefix='check') }}
+    from parsed
+
+),
+
+duplicates_flagged as (
+
+    select
+        *,
+        check_reason is null
+        and row_number() over (
+            partition by line_item_id
+            order by case when check_reason is null then 0 else 1 end, source_row_number
+        ) > 1 as is_duplicate_key
+    from checked
+
+),
+
+verdicts as (
+
+    select
+        *,
+        case when is_duplicate_key then 'line_item_id' else check_column end as reject_column,
+        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
+        case when is_duplicate_key then line_item_id else check_value end as reject_value
+    from duplicates_flagged
+
+),
+
+final as (
+
+    select
+        line_item_id,
+        invoice_id,
+        subscription_id,
+        plan_id,
+        line_type,
+        description,
+        quantity,
+        amount,
+        discount_amount,
+        tax_amount,
+        service_period_start,
+        service_period_end,
+        line_item_id as record_key,
+        reject_column,
+        reject_reason,
+        reject_value,
+        load_batch_id,
+        source_file,
+        source_row_number
+    from verdicts
+
+)
+
+select * from final

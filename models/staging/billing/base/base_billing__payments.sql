@@ -1,0 +1,123 @@
+{#- Row-local checks, in docs/rejects.md order: the first that fails is the verdict. -#}
+{%- set row_checks = [
+    {'column': 'payment_id', 'reason': 'missing_value', 'when': 'payment_id is null'},
+    {'column': 'invoice_id', 'reason': 'missing_value', 'when': 'invoice_id is null'},
+    {'column': 'payment_type', 'reason': 'missing_value', 'when': 'payment_type is null'},
+    {'column': 'payment_type', 'reason': 'unknown_enum_value', 'when': "payment_type not in ('charge', 'refund')"},
+    {'column': 'status', 'reason': 'missing_value', 'when': 'status is null'},
+    {'column': 'status', 'reason': 'unknown_enum_value', 'when': "status not in ('succeeded', 'failed', 'pending')"},
+    {'column': 'amount', 'reason': 'missing_value', 'when': 'amount_text is null'},
+    {'column': 'amount', 'reason': 'unparseable_value', 'when': 'amount is null'},
+    {'column': 'amount', 'reason': 'negative_amount', 'when': 'amount < 0'},
+    {'column': 'amount', 'reason': 'out_of_range', 'when': 'amount = 0'},
+    {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
+    {'column': 'occurred_at', 'reason': 'missing_value', 'when': 'occurred_at_text is null'},
+    {'column': 'occurred_at', 'reason': 'unparseable_value', 'when': 'occurred_at is null'},
+] -%}
+
+with
+
+raw_payments as (
+
+    select
+        payment_id,
+        invoice_id,
+        payment_type,
+        status,
+        amount,
+        currency,
+        occurred_at,
+        failure_reason,
+        _load_batch_id,
+        _source_file,
+        _source_row_number
+    from {{ source('billing', 'payments') }}
+
+),
+
+trimmed as (
+
+    select
+        _load_batch_id as load_batch_id,
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        {{ clean_text('payment_id') }} as payment_id,
+        {{ clean_text('invoice_id') }} as invoice_id,
+        {{ clean_text('payment_type') }} as payment_type_text,
+        {{ clean_text('status') }} as status_text,
+        upper({{ clean_text('currency') }}) as currency,
+        {{ clean_text('failure_reason') }} as failure_reason,
+        {{ clean_text('amount') }} as amount_text,
+        {{ clean_text('occurred_at') }} as occurred_at_text
+    from raw_payments
+
+),
+
+parsed as (
+
+    select
+        *,
+        lower(payment_type_text) as payment_type,
+        lower(status_text) as status,
+        {{ parse_decimal('amount_text', type_amount()) }} as amount,
+        {{ parse_timestamp_utc('occurred_at_text') }} as occurred_at
+    from trimmed
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ reject_verdict(row_checks, prefix='check') }}
+    from parsed
+
+),
+
+duplicates_flagged as (
+
+    select
+        *,
+        check_reason is null
+        and row_number() over (
+            partition by payment_id
+            order by case when check_reason is null then 0 else 1 end, source_row_number
+        ) > 1 as is_duplicate_key
+    from checked
+
+),
+
+verdicts as (
+
+    select
+        *,
+        case when is_duplicate_key then 'payment_id' else check_column end as reject_column,
+        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
+        case when is_duplicate_key then payment_id else check_value end as reject_value
+    from duplicates_flagged
+
+),
+
+final as (
+
+    select
+        payment_id,
+        invoice_id,
+        payment_type,
+        status,
+        currency,
+        failure_reason,
+        amount,
+        occurred_at,
+        payment_id as record_key,
+        reject_column,
+        reject_reason,
+        reject_value,
+        load_batch_id,
+        source_file,
+        source_row_number
+    from verdicts
+
+)
+
+select * from final

@@ -1,0 +1,121 @@
+{#- Row-local checks, in docs/rejects.md order: the first that fails is the verdict. -#}
+{%- set row_checks = [
+    {'column': 'subscription_id', 'reason': 'missing_value', 'when': 'subscription_id is null'},
+    {'column': 'customer_id', 'reason': 'missing_value', 'when': 'customer_id is null'},
+    {'column': 'created_at', 'reason': 'missing_value', 'when': 'created_at_text is null'},
+    {'column': 'created_at', 'reason': 'unparseable_value', 'when': 'created_at is null'},
+    {
+        'column': 'commitment_months',
+        'reason': 'unparseable_value',
+        'when': 'commitment_months_text is not null and commitment_months is null',
+    },
+    {'column': 'commitment_months', 'reason': 'out_of_range', 'when': 'commitment_months < 1'},
+    {
+        'column': 'notice_period_days',
+        'reason': 'unparseable_value',
+        'when': 'notice_period_days_text is not null and notice_period_days is null',
+    },
+    {'column': 'notice_period_days', 'reason': 'out_of_range', 'when': 'notice_period_days < 0'},
+    {'column': 'auto_renew', 'reason': 'unparseable_value', 'when': 'auto_renew_text is not null and auto_renew is null'},
+] -%}
+
+with
+
+raw_subscriptions as (
+
+    select
+        subscription_id,
+        customer_id,
+        created_at,
+        commitment_months,
+        notice_period_days,
+        auto_renew,
+        _load_batch_id,
+        _source_file,
+        _source_row_number
+    from {{ source('billing', 'subscriptions') }}
+
+),
+
+trimmed as (
+
+    select
+        _load_batch_id as load_batch_id,
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        {{ clean_text('subscription_id') }} as subscription_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('created_at') }} as created_at_text,
+        {{ clean_text('commitment_months') }} as commitment_months_text,
+        {{ clean_text('notice_period_days') }} as notice_period_days_text,
+        {{ clean_text('auto_renew') }} as auto_renew_text
+    from raw_subscriptions
+
+),
+
+parsed as (
+
+    select
+        *,
+        {{ parse_integer('commitment_months_text') }} as commitment_months,
+        {{ parse_integer('notice_period_days_text') }} as notice_period_days,
+        {{ parse_boolean('auto_renew_text') }} as auto_renew,
+        {{ parse_timestamp_utc('created_at_text') }} as created_at
+    from trimmed
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ reject_verdict(row_checks, prefix='check') }}
+    from parsed
+
+),
+
+duplicates_flagged as (
+
+    select
+        *,
+        check_reason is null
+        and row_number() over (
+            partition by subscription_id
+            order by case when check_reason is null then 0 else 1 end, source_row_number
+        ) > 1 as is_duplicate_key
+    from checked
+
+),
+
+verdicts as (
+
+    select
+        *,
+        case when is_duplicate_key then 'subscription_id' else check_column end as reject_column,
+        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
+        case when is_duplicate_key then subscription_id else check_value end as reject_value
+    from duplicates_flagged
+
+),
+
+final as (
+
+    select
+        subscription_id,
+        customer_id,
+        created_at,
+        commitment_months,
+        notice_period_days,
+        auto_renew,
+        subscription_id as record_key,
+        reject_column,
+        reject_reason,
+        reject_value,
+        load_batch_id,
+        source_file,
+        source_row_number
+    from verdicts
+
+)
+
+select * from final

@@ -1,0 +1,200 @@
+"""The project's generic dbt tests pass on good data and fail on bad data.
+
+A throwaway dbt project in tmp_path reads this repository's macros (macro-paths
+points at them), builds tiny fixture models and runs every generic test on a good
+and a bad one, all in a single `dbt build`. The verdicts come from run_results.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from recurring_revenue.dbt_runner import run_dbt
+
+REPO_MACROS = Path(__file__).resolve().parents[2] / "macros"
+
+MODELS = {
+    # Three rows, unique on (id, part), amounts within 0..20 with a 0 on the edge.
+    "good_rows": """
+        select 1 as id, 'a' as part, 10 as amount
+        union all select 2, 'a', 20
+        union all select 2, 'b', 0
+    """,
+    # One of each problem: (2, 'a') twice, a negative amount, an amount over 20.
+    "bad_rows": """
+        select 1 as id, 'a' as part, 10 as amount
+        union all select 2, 'a', -5
+        union all select 2, 'a', 25
+    """,
+    # raw_rows_reconcile: 3 raw rows = 2 staged + 1 rejected for table `t`; the
+    # rejects of another table must not count.
+    "raw_t": "select 1 as n union all select 2 union all select 3",
+    "staged_t_good": "select 1 as n union all select 2",
+    "staged_t_bad": "select 1 as n union all select 2 union all select 3",
+    "rejects": "select 't' as table_name, 3 as n union all select 'other', 9",
+}
+
+SCHEMA_YML = """
+version: 2
+
+models:
+  - name: good_rows
+    data_tests:
+      - unique_combination_of_columns:
+          name: good_unique_combination_of_columns
+          arguments:
+            combination_of_columns: [id, part]
+      - expression_is_true:
+          name: good_expression_is_true
+          arguments:
+            expression: "amount >= 0"
+      - accepted_range:
+          name: bad_accepted_range_exclusive
+          arguments:
+            column_name: amount
+            min_value: 0
+            inclusive: false
+    columns:
+      - name: amount
+        data_tests:
+          - accepted_range:
+              name: good_accepted_range
+              arguments:
+                min_value: 0
+                max_value: 20
+          - expression_is_true:
+              name: good_expression_is_true_on_column
+              arguments:
+                expression: "<= 20"
+
+  - name: bad_rows
+    data_tests:
+      - unique_combination_of_columns:
+          name: bad_unique_combination_of_columns
+          arguments:
+            combination_of_columns: [id, part]
+      - expression_is_true:
+          name: bad_expression_is_true
+          arguments:
+            expression: "amount >= 0"
+    columns:
+      - name: amount
+        data_tests:
+          - accepted_range:
+              name: bad_accepted_range
+              arguments:
+                min_value: 0
+                max_value: 20
+          - expression_is_true:
+              name: bad_expression_is_true_on_column
+              arguments:
+                expression: "<= 20"
+
+  - name: staged_t_good
+    data_tests:
+      - raw_rows_reconcile:
+          name: good_raw_rows_reconcile
+          arguments:
+            raw: "ref('raw_t')"
+            rejects: "ref('rejects')"
+            table_name: t
+
+  - name: staged_t_bad
+    data_tests:
+      - raw_rows_reconcile:
+          name: bad_raw_rows_reconcile
+          arguments:
+            raw: "ref('raw_t')"
+            rejects: "ref('rejects')"
+            table_name: t
+"""
+
+EXPECTED = {
+    "good_unique_combination_of_columns": "pass",
+    "bad_unique_combination_of_columns": "fail",
+    "good_expression_is_true": "pass",
+    "bad_expression_is_true": "fail",
+    "good_expression_is_true_on_column": "pass",
+    "bad_expression_is_true_on_column": "fail",
+    "good_accepted_range": "pass",
+    "bad_accepted_range": "fail",
+    "bad_accepted_range_exclusive": "fail",
+    "good_raw_rows_reconcile": "pass",
+    "bad_raw_rows_reconcile": "fail",
+}
+
+
+@pytest.fixture(scope="module")
+def test_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Build the throwaway project once; return {test name: status}."""
+    root = tmp_path_factory.mktemp("generic_tests")
+    (root / "models").mkdir()
+    (root / "dbt_project.yml").write_text(
+        dedent(
+            f"""
+            name: generic_tests_fixture
+            version: "1.0.0"
+            config-version: 2
+            profile: generic_tests_fixture
+            model-paths: ["models"]
+            macro-paths: ["{REPO_MACROS}"]
+            models:
+              generic_tests_fixture:
+                +materialized: table
+            """
+        )
+    )
+    (root / "profiles.yml").write_text(
+        dedent(
+            f"""
+            generic_tests_fixture:
+              target: test
+              outputs:
+                test:
+                  type: duckdb
+                  path: "{root / "fixture.duckdb"}"
+                  threads: 4
+            """
+        )
+    )
+    for name, sql in MODELS.items():
+        (root / "models" / f"{name}.sql").write_text(dedent(sql).strip() + "\n")
+    (root / "models" / "schema.yml").write_text(SCHEMA_YML)
+
+    env = {
+        "DBT_TARGET_PATH": str(root / "target"),
+        "DBT_LOG_PATH": str(root / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    result = run_dbt(["build"], env=env, project_dir=root, capture=True)
+    run_results = root / "target" / "run_results.json"
+    assert run_results.exists(), result.stdout + result.stderr
+    results = json.loads(run_results.read_text())["results"]
+    return {
+        row["unique_id"].split(".")[2]: row["status"]
+        for row in results
+        if row["unique_id"].startswith("test.")
+    }
+
+
+@pytest.mark.parametrize(("test_name", "status"), sorted(EXPECTED.items()))
+def test_generic_test_verdict(test_verdicts: dict[str, str], test_name: str, status: str) -> None:
+    assert test_verdicts.get(test_name) == status, test_verdicts
+
+
+def test_every_generic_test_is_exercised(test_verdicts: dict[str, str]) -> None:
+    generic_tests = {path.stem for path in (REPO_MACROS / "generic_tests").glob("*.sql")}
+    mine = {
+        "unique_combination_of_columns",
+        "expression_is_true",
+        "accepted_range",
+        "raw_rows_reconcile",
+    }
+    assert mine <= generic_tests
+    for name in mine:
+        assert test_verdicts.get(f"good_{name}") == "pass"
+        assert test_verdicts.get(f"bad_{name}") == "fail"
