@@ -11,7 +11,8 @@
         'pause_treatment': ['contraction', 'churn'],
     } -%}
     {%- set known = ['reporting_currency', 'as_of_date', 'churn_recognition', 'free_plan_downgrade',
-                     'pause_treatment', 'reactivation_window_months'] -%}
+                     'pause_treatment', 'reactivation_window_months', 'gross_margin',
+                     'trial_conversion_window_days'] -%}
     {%- if name not in known -%}
         {{ exceptions.raise_compiler_error("Unknown setting '" ~ name ~ "'. Known settings: " ~ (known | join(', '))) }}
     {%- endif -%}
@@ -29,6 +30,15 @@
         {%- set parsed = modules.re.match('^\\d{4}-\\d{2}-\\d{2}$', value | string) -%}
         {%- if not parsed -%}
             {{ exceptions.raise_compiler_error("Setting as_of_date='" ~ value ~ "' is not valid. Use YYYY-MM-DD, or null to take it from the data.") }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if name == 'trial_conversion_window_days' and value is not none and not modules.re.match('^\\d+$', value | string) -%}
+        {{ exceptions.raise_compiler_error("Setting trial_conversion_window_days='" ~ value ~ "' is not valid. Use a whole number of days >= 0, or null for no limit.") }}
+    {%- endif -%}
+    {%- if name == 'gross_margin' -%}
+        {%- set is_plain_decimal = modules.re.match('^(0|1)?(\\.\\d{1,6})?$', value | string) and (value | string) not in ['', '.'] -%}
+        {%- if not is_plain_decimal or (value | float) <= 0 or (value | float) > 1 -%}
+            {{ exceptions.raise_compiler_error("Setting gross_margin='" ~ value ~ "' is not valid. Use a fraction in (0, 1] with at most 6 decimals, such as 0.8.") }}
         {%- endif -%}
     {%- endif -%}
     {{ return(value) }}

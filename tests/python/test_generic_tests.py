@@ -36,6 +36,35 @@ MODELS = {
     "staged_t_good": "select 1 as n union all select 2",
     "staged_t_bad": "select 1 as n union all select 2 union all select 3",
     "rejects": "select 't' as table_name, 3 as n union all select 'other', 9",
+    # not_after_as_of_month reads the project's as-of date model.
+    "util_as_of_date": "select cast('2024-03-15' as date) as as_of_date, "
+    "cast('2024-03-01' as date) as as_of_month",
+    "months_good": "select cast('2024-02-01' as date) as date_month "
+    "union all select cast('2024-03-01' as date)",
+    "months_bad": "select cast('2024-03-01' as date) as date_month "
+    "union all select cast('2024-04-01' as date)",
+    # intervals_are_contiguous: s1 is a clean timeline; the bad model has one
+    # partition per problem: overlap, gap, open interval followed by another,
+    # zero length, closed last interval, two starts at one instant (2 rows).
+    "intervals_good": """
+        select 's1' as key, cast('2024-01-01' as timestamp) as valid_from,
+            cast('2024-02-01' as timestamp) as valid_to
+        union all select 's1', cast('2024-02-01' as timestamp), null
+        union all select 's2', cast('2024-01-01' as timestamp), null
+    """,
+    "intervals_bad": """
+        select 'overlap' as key, cast('2024-01-01' as timestamp) as valid_from,
+            cast('2024-03-01' as timestamp) as valid_to
+        union all select 'overlap', cast('2024-02-01' as timestamp), null
+        union all select 'gap', cast('2024-01-01' as timestamp), cast('2024-02-01' as timestamp)
+        union all select 'gap', cast('2024-03-01' as timestamp), null
+        union all select 'open', cast('2024-01-01' as timestamp), null
+        union all select 'open', cast('2024-02-01' as timestamp), null
+        union all select 'empty', cast('2024-01-01' as timestamp), cast('2024-01-01' as timestamp)
+        union all select 'closed', cast('2024-01-01' as timestamp), cast('2024-02-01' as timestamp)
+        union all select 'twin', cast('2024-01-01' as timestamp), cast('2024-02-01' as timestamp)
+        union all select 'twin', cast('2024-01-01' as timestamp), null
+    """,
 }
 
 SCHEMA_YML = """
@@ -103,6 +132,34 @@ models:
             rejects: "ref('rejects')"
             table_name: t
 
+  - name: months_good
+    columns:
+      - name: date_month
+        data_tests:
+          - not_after_as_of_month:
+              name: good_not_after_as_of_month
+
+  - name: months_bad
+    columns:
+      - name: date_month
+        data_tests:
+          - not_after_as_of_month:
+              name: bad_not_after_as_of_month
+
+  - name: intervals_good
+    data_tests:
+      - intervals_are_contiguous:
+          name: good_intervals_are_contiguous
+          arguments:
+            partition_by: key
+
+  - name: intervals_bad
+    data_tests:
+      - intervals_are_contiguous:
+          name: bad_intervals_are_contiguous
+          arguments:
+            partition_by: key
+
   - name: staged_t_bad
     data_tests:
       - raw_rows_reconcile:
@@ -125,12 +182,22 @@ EXPECTED = {
     "bad_accepted_range_exclusive": "fail",
     "good_raw_rows_reconcile": "pass",
     "bad_raw_rows_reconcile": "fail",
+    "good_not_after_as_of_month": "pass",
+    "bad_not_after_as_of_month": "fail",
+    "good_intervals_are_contiguous": "pass",
+    "bad_intervals_are_contiguous": "fail",
+}
+
+# Failing rows expected from a bad fixture, where the count says more than "fail".
+EXPECTED_FAILURES = {
+    "bad_not_after_as_of_month": 1,
+    "bad_intervals_are_contiguous": 7,
 }
 
 
 @pytest.fixture(scope="module")
-def test_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Build the throwaway project once; return {test name: status}."""
+def test_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Build the throwaway project once; return {test name: its run result}."""
     root = tmp_path_factory.mktemp("generic_tests")
     (root / "models").mkdir()
     (root / "dbt_project.yml").write_text(
@@ -175,10 +242,15 @@ def test_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     assert run_results.exists(), result.stdout + result.stderr
     results = json.loads(run_results.read_text())["results"]
     return {
-        row["unique_id"].split(".")[2]: row["status"]
+        row["unique_id"].split(".")[2]: row
         for row in results
         if row["unique_id"].startswith("test.")
     }
+
+
+@pytest.fixture(scope="module")
+def test_verdicts(test_results: dict[str, dict]) -> dict[str, str]:
+    return {name: row["status"] for name, row in test_results.items()}
 
 
 @pytest.mark.parametrize(("test_name", "status"), sorted(EXPECTED.items()))
@@ -186,15 +258,16 @@ def test_generic_test_verdict(test_verdicts: dict[str, str], test_name: str, sta
     assert test_verdicts.get(test_name) == status, test_verdicts
 
 
+@pytest.mark.parametrize(("test_name", "failures"), sorted(EXPECTED_FAILURES.items()))
+def test_generic_test_failure_count(
+    test_results: dict[str, dict], test_name: str, failures: int
+) -> None:
+    assert test_results[test_name]["failures"] == failures
+
+
 def test_every_generic_test_is_exercised(test_verdicts: dict[str, str]) -> None:
     generic_tests = {path.stem for path in (REPO_MACROS / "generic_tests").glob("*.sql")}
-    mine = {
-        "unique_combination_of_columns",
-        "expression_is_true",
-        "accepted_range",
-        "raw_rows_reconcile",
-    }
-    assert mine <= generic_tests
-    for name in mine:
-        assert test_verdicts.get(f"good_{name}") == "pass"
-        assert test_verdicts.get(f"bad_{name}") == "fail"
+    assert generic_tests, "no generic tests found"
+    for name in generic_tests:
+        assert test_verdicts.get(f"good_{name}") == "pass", name
+        assert test_verdicts.get(f"bad_{name}") == "fail", name
