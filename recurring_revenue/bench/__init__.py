@@ -68,12 +68,13 @@ import sys, time, duckdb
 database, sql = sys.argv[1], sys.stdin.read()
 connection = duckdb.connect(database)
 connection.execute("set TimeZone = 'UTC'")
+connection.execute("set enable_progress_bar = false")
 connection.execute(f"set memory_limit = '{sys.argv[2]}'")
 connection.execute(f"set threads = {sys.argv[3]}")
 started = time.monotonic()
 connection.execute(sql)
 seconds = time.monotonic() - started
-rows = connection.sql("select count(*) from floor_customer_mrr where mrr > 0").fetchone()[0]
+rows = connection.sql("select count(*) from floor_customer_mrr where mrr > 0").fetchall()[0][0]
 differences = connection.sql('''
     select count(*) from (
         select customer_id, date_month, mrr from floor_customer_mrr where mrr > 0
@@ -84,7 +85,7 @@ differences = connection.sql('''
         except
         select customer_id, date_month, mrr from floor_customer_mrr where mrr > 0)
     )
-''').fetchone()[0]
+''').fetchall()[0][0]
 print(f"query {seconds:.2f} s, {rows} paying customer-months, {differences} differ from the marts")
 """
 
@@ -104,7 +105,7 @@ def warehouse_facts(database: Path) -> dict[str, int]:
     with duckdb.connect(str(database), read_only=True) as connection:
 
         def one(sql: str) -> int:
-            return int(connection.sql(sql).fetchone()[0])
+            return int(connection.sql(sql).fetchall()[0][0])
 
         return {
             "raw rows": sum(
@@ -114,7 +115,9 @@ def warehouse_facts(database: Path) -> dict[str, int]:
                     "where table_schema = 'raw' and table_name not like '\\_%' escape '\\'"
                 ).fetchall()
             ),
-            "customers": one("select count(*) from marts.dim_customers"),
+            "customers with MRR": one(
+                "select count(distinct customer_id) from marts.fct_customer_mrr_monthly"
+            ),
             "months": one("select count(*) from marts.fct_mrr_monthly"),
             "subscription-months": one(
                 "select count(*) from intermediate.int_subscription_mrr_monthly"
@@ -155,29 +158,35 @@ def benchmark(
             "DBT_LOG_PATH": str(workdir / "logs"),
         }
         phases: list[Phase] = []
+
+        def record(phase: Phase, size: int = customers, done: list[Phase] = phases) -> None:
+            done.append(phase)
+            figures = f"{phase.seconds:.1f} s, peak {phase.peak_mb:,.0f} MB"
+            progress(f"[{size:,}]   {phase.name}: {figures} {phase.detail}".rstrip())
+
         if not (data / "payments.csv").exists():
             progress(f"[{customers:,}] generating (cached in {data})")
             shutil.rmtree(data, ignore_errors=True)
             generate = [*rrw, "generate", "--customers", str(customers), "--seed", str(seed)]
             generate += ["--out", str(data), "--bad-row-share", "0", "--quiet"]
-            phases.append(run_phase("generate", generate, env)[0])
+            record(run_phase("generate", generate, env)[0])
         for suffix in ("", ".wal"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         dbt = [dbt_executable(), "--no-use-colors"]
         project = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
         progress(f"[{customers:,}] load")
-        phases.append(run_phase("load", [*rrw, "load", str(data), "--quiet"], env)[0])
+        record(run_phase("load", [*rrw, "load", str(data), "--quiet"], env)[0])
         progress(f"[{customers:,}] dbt seed")
-        phases.append(run_phase("dbt seed", [*dbt, "seed", *project], env)[0])
+        record(run_phase("dbt seed", [*dbt, "seed", *project], env)[0])
         progress(f"[{customers:,}] MRR path: dbt run --select +fct_mrr_monthly")
         mrr_path = [*dbt, "run", "--select", "+fct_mrr_monthly", *project]
-        phases.append(run_phase("MRR path (staging..fct_mrr_monthly)", mrr_path, env)[0])
+        record(run_phase("MRR path (staging..fct_mrr_monthly)", mrr_path, env)[0])
         progress(f"[{customers:,}] floor: one hand-written DuckDB query")
-        phases.append(run_floor(database, env))
+        record(run_floor(database, env))
         if full_build:
             progress(f"[{customers:,}] dbt build (every model and test)")
             build = [*dbt, "build", *project]
-            phases.append(run_phase("dbt build (all models + tests)", build, env)[0])
+            record(run_phase("dbt build (all models + tests)", build, env)[0])
         facts = warehouse_facts(database)
         results.append((customers, phases, facts))
         print(report(customers, phases, facts), flush=True)
