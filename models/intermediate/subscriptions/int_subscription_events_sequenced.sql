@@ -90,39 +90,11 @@ state_events as (
 
 ),
 
+{# One window order for everything: the order events apply in. Status, plan
+   and quantity carry forward over events that leave them empty; the
+   cancellation reason travels with the status (staging turns empty text into
+   NULL, so '' can only mean "set by an event without a reason"). #}
 sequenced as (
-
-    select
-        *,
-        row_number() over (
-            partition by subscription_id
-            order by applied_at, recorded_at, event_id
-        ) as event_sequence
-    from state_events
-
-),
-
-{# Carry a value forward over events that leave it empty: each non-empty value
-    opens a group, and the group's value is that one. Portable, unlike
-    `ignore nulls`. #}
-carry_groups as (
-
-    select
-        *,
-        count(event_status) over (
-            partition by subscription_id order by event_sequence rows between unbounded preceding and current row
-        ) as status_group,
-        count(plan_id) over (
-            partition by subscription_id order by event_sequence rows between unbounded preceding and current row
-        ) as plan_group,
-        count(quantity) over (
-            partition by subscription_id order by event_sequence rows between unbounded preceding and current row
-        ) as quantity_group
-    from sequenced
-
-),
-
-carried as (
 
     select
         event_id,
@@ -131,16 +103,29 @@ carried as (
         unit_price,
         discount_percent,
         discount_amount,
-        event_sequence,
         applied_at,
         recorded_at,
-        max(event_status) over (partition by subscription_id, status_group) as status,
-        max(plan_id) over (partition by subscription_id, plan_group) as plan_id,
-        max(case when event_status = 'cancelled' then cancellation_reason end) over (
-            partition by subscription_id, status_group
-        ) as cancellation_reason,
-        max(quantity) over (partition by subscription_id, quantity_group) as quantity
-    from carry_groups
+        row_number() over (
+            partition by subscription_id
+            order by applied_at, recorded_at, event_id
+        ) as event_sequence,
+        {{ carry_forward('event_status', 'subscription_id', 'applied_at, recorded_at, event_id') }} as status,
+        {{ carry_forward('plan_id', 'subscription_id', 'applied_at, recorded_at, event_id') }} as plan_id,
+        {{ carry_forward('quantity', 'subscription_id', 'applied_at, recorded_at, event_id') }} as quantity,
+        {{ carry_forward(
+            "case when event_status is not null then coalesce(cancellation_reason, '') end",
+            'subscription_id',
+            'applied_at, recorded_at, event_id',
+        ) }} as status_reason,
+        {# Of several events at the same instant only the last one shapes the state. #}
+        coalesce(
+            lead(applied_at) over (
+                partition by subscription_id
+                order by applied_at, recorded_at, event_id
+            ) <> applied_at,
+            true
+        ) as is_last_at_instant
+    from state_events
 
 ),
 
@@ -148,12 +133,8 @@ final as (
 
     select
         *,
-        {# Of several events at the same instant only the last one shapes the state. #}
-        row_number() over (
-            partition by subscription_id, applied_at
-            order by event_sequence desc
-        ) = 1 as is_last_at_instant
-    from carried
+        case when status = 'cancelled' then nullif(status_reason, '') end as cancellation_reason
+    from sequenced
 
 )
 

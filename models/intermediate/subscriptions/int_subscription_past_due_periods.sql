@@ -2,6 +2,7 @@
     Past due is not an event: a subscription is past due from a failed charge
     on one of its recurring invoices until the next successful charge on any of
     them (or, with none, until it is cancelled, which the timeline applies).
+    Only subscriptions with a failed charge are looked at closely.
 #}
 with invoice_line_items as (
 
@@ -35,34 +36,72 @@ subscription_invoices as (
 
 ),
 
+failed_invoices as (
+
+    select distinct invoice_id
+    from payments
+    where status = 'failed'
+
+),
+
+failing_subscriptions as (
+
+    select distinct subscription_invoices.subscription_id
+    from subscription_invoices
+    inner join failed_invoices
+        on subscription_invoices.invoice_id = failed_invoices.invoice_id
+
+),
+
+failing_subscription_invoices as (
+
+    select
+        subscription_invoices.invoice_id,
+        subscription_invoices.subscription_id
+    from subscription_invoices
+    inner join failing_subscriptions
+        on subscription_invoices.subscription_id = failing_subscriptions.subscription_id
+
+),
+
 subscription_charges as (
 
     select
-        subscription_invoices.subscription_id,
+        failing_subscription_invoices.subscription_id,
         payments.status,
         payments.occurred_at
     from payments
-    inner join subscription_invoices
-        on payments.invoice_id = subscription_invoices.invoice_id
+    inner join failing_subscription_invoices
+        on payments.invoice_id = failing_subscription_invoices.invoice_id
+
+),
+
+{# For each charge, the first successful charge strictly after it: at one
+   instant successes sort before failures, so the frame after a failure holds
+   only later successes. #}
+charges_with_next_success as (
+
+    select
+        subscription_id,
+        status,
+        occurred_at,
+        min(case when status = 'succeeded' then occurred_at end) over (
+            partition by subscription_id
+            order by occurred_at, status desc
+            rows between 1 following and unbounded following
+        ) as next_success_at
+    from subscription_charges
 
 ),
 
 failures_with_recovery as (
 
     select
-        failures.subscription_id,
-        failures.occurred_at as failed_at,
-        min(successes.occurred_at) as recovered_at
-    from subscription_charges as failures
-    left join subscription_charges as successes
-        on
-            failures.subscription_id = successes.subscription_id
-            and successes.status = 'succeeded'
-            and failures.occurred_at < successes.occurred_at
-    where failures.status = 'failed'
-    group by
-        failures.subscription_id,
-        failures.occurred_at
+        subscription_id,
+        occurred_at as failed_at,
+        next_success_at as recovered_at
+    from charges_with_next_success
+    where status = 'failed'
 
 ),
 
@@ -80,4 +119,8 @@ final as (
 
 )
 
-select * from final
+select
+    subscription_id,
+    past_due_from,
+    past_due_to
+from final

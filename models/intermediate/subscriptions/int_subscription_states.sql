@@ -55,21 +55,53 @@ plans as (
 
 ),
 
-change_points as (
+subscriptions_with_past_due as (
+
+    select distinct subscription_id
+    from past_due_periods
+
+),
+
+{# Most subscriptions never go past due: their change points are their events. #}
+plain_points as (
 
     select
-        subscription_id,
-        status,
-        plan_id,
-        cancellation_reason,
-        quantity,
-        unit_price,
-        discount_percent,
-        discount_amount,
+        subscription_events.subscription_id,
+        subscription_events.status as event_status,
+        subscription_events.plan_id,
+        subscription_events.cancellation_reason,
+        subscription_events.quantity,
+        subscription_events.unit_price,
+        subscription_events.discount_percent,
+        subscription_events.discount_amount,
+        0 as past_due_depth,
+        subscription_events.applied_at as changed_at
+    from subscription_events
+    left join subscriptions_with_past_due
+        on subscription_events.subscription_id = subscriptions_with_past_due.subscription_id
+    where subscriptions_with_past_due.subscription_id is null
+
+),
+
+{# For the others, every instant where the events or the past-due periods change
+   is a change point. #}
+past_due_change_points as (
+
+    select
+        subscription_events.subscription_id,
+        subscription_events.status,
+        subscription_events.plan_id,
+        subscription_events.cancellation_reason,
+        subscription_events.quantity,
+        subscription_events.unit_price,
+        subscription_events.discount_percent,
+        subscription_events.discount_amount,
         1 as is_event,
         0 as past_due_step,
-        applied_at as changed_at
+        subscription_events.applied_at as changed_at
     from subscription_events
+    inner join subscriptions_with_past_due
+        on subscription_events.subscription_id = subscriptions_with_past_due.subscription_id
 
     union all
 
@@ -106,40 +138,43 @@ change_points as (
 
 ),
 
-{# Cumulative over everything at or before each instant (a range frame, so all
-    points at one instant see the same totals): the event group (each event
-    opens one) and how many past-due periods are open. #}
+{# In one order (instant, then events before past-due markers): the event group
+   (each event opens one), how many past-due periods are open, and whether the
+   row is the last at its instant, which carries the effect of all of them. #}
 accumulated as (
 
     select
         *,
         sum(is_event) over (
             partition by subscription_id
-            order by changed_at
-            range between unbounded preceding and current row
+            order by changed_at, is_event, past_due_step
+            rows between unbounded preceding and current row
         ) as event_group,
         sum(past_due_step) over (
             partition by subscription_id
-            order by changed_at
-            range between unbounded preceding and current row
+            order by changed_at, is_event, past_due_step
+            rows between unbounded preceding and current row
         ) as past_due_depth,
-        row_number() over (
-            partition by subscription_id, changed_at
-            order by is_event desc, past_due_step desc
-        ) as rank_at_instant
-    from change_points
+        coalesce(
+            lead(changed_at) over (
+                partition by subscription_id
+                order by changed_at, is_event, past_due_step
+            ) <> changed_at,
+            true
+        ) as is_last_at_instant
+    from past_due_change_points
 
 ),
 
 {# Each event group holds exactly one event row; spread its state over the
-    past-due markers that follow it, then keep one point per instant. #}
-points as (
+   past-due markers that follow it. #}
+spread as (
 
     select
         subscription_id,
         event_group,
         past_due_depth,
-        rank_at_instant,
+        is_last_at_instant,
         changed_at,
         max(status) over (partition by subscription_id, event_group) as event_status,
         max(plan_id) over (partition by subscription_id, event_group) as plan_id,
@@ -154,11 +189,36 @@ points as (
 
 points_at_instants as (
 
-    select *
-    from points
+    select
+        subscription_id,
+        event_status,
+        plan_id,
+        cancellation_reason,
+        quantity,
+        unit_price,
+        discount_percent,
+        discount_amount,
+        past_due_depth,
+        changed_at
+    from plain_points
+
+    union all
+
+    select
+        subscription_id,
+        event_status,
+        plan_id,
+        cancellation_reason,
+        quantity,
+        unit_price,
+        discount_percent,
+        discount_amount,
+        past_due_depth,
+        changed_at
+    from spread
     where
         event_group > 0
-        and rank_at_instant = 1
+        and is_last_at_instant
 
 ),
 
