@@ -87,7 +87,7 @@ charges_with_next_success as (
         occurred_at,
         min(case when status = 'succeeded' then occurred_at end) over (
             partition by subscription_id
-            order by occurred_at, status desc
+            order by occurred_at asc, status desc
             rows between 1 following and unbounded following
         ) as next_success_at
     from subscription_charges
