@@ -25,6 +25,15 @@ marketing_spend as (
 
 ),
 
+{# Without any marketing spend in the data (the optional table absent or
+   empty) spend is unknown, not zero: CAC and payback are NULL. #}
+spend_recorded as (
+
+    select count(*) > 0 as has_marketing_spend
+    from marketing_spend
+
+),
+
 customers as (
 
     select
@@ -84,11 +93,14 @@ channel_months as (
         months.date_month,
         channels.acquisition_channel,
         false as is_all_channels,
-        coalesce(marketing_spend.marketing_spend, 0) as marketing_spend,
+        case
+            when spend_recorded.has_marketing_spend then coalesce(marketing_spend.marketing_spend, 0)
+        end as marketing_spend,
         coalesce(new_customers_by_channel.new_customers, 0) as new_customers,
         coalesce(new_customers_by_channel.new_mrr, 0) as new_mrr
     from months
     cross join channels
+    cross join spend_recorded
     left join marketing_spend
         on
             months.date_month = marketing_spend.date_month
@@ -107,10 +119,13 @@ all_channel_months as (
         months.date_month,
         'all' as acquisition_channel,
         true as is_all_channels,
-        coalesce(sum(channel_months.marketing_spend), 0) as marketing_spend,
+        case
+            when max(spend_recorded.has_marketing_spend) then coalesce(sum(channel_months.marketing_spend), 0)
+        end as marketing_spend,
         coalesce(sum(channel_months.new_customers), 0) as new_customers,
         coalesce(sum(channel_months.new_mrr), 0) as new_mrr
     from months
+    cross join spend_recorded
     left join channel_months
         on months.date_month = channel_months.date_month
     group by months.date_month

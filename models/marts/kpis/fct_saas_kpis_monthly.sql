@@ -59,6 +59,15 @@ monthly_spend as (
 
 ),
 
+{# Without any marketing spend in the data (the optional table absent or
+   empty) spend is unknown, not zero: CAC and what follows from it are NULL. #}
+spend_recorded as (
+
+    select count(*) > 0 as has_marketing_spend
+    from marketing_spend
+
+),
+
 {# The months form a contiguous spine, so the previous row is M-1; the first
     month has no M-1 (NULL). #}
 with_previous_month as (
@@ -102,7 +111,9 @@ with_components as (
 
     select
         trailing_churn.*,
-        coalesce(monthly_spend.marketing_spend, 0) as marketing_spend,
+        case
+            when spend_recorded.has_marketing_spend then coalesce(monthly_spend.marketing_spend, 0)
+        end as marketing_spend,
         retention_12m.base_mrr,
         retention_12m.retained_mrr,
         retention_12m.capped_retained_mrr,
@@ -114,6 +125,7 @@ with_components as (
             denominator_scale=0,
         ) }} as avg_logo_churn_rate_precise
     from trailing_churn
+    cross join spend_recorded
     left join monthly_spend
         on trailing_churn.date_month = monthly_spend.date_month
     left join retention_12m
