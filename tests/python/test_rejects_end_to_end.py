@@ -1,0 +1,107 @@
+"""Issue acceptance: a folder with one bad row of each kind, end to end.
+
+`rrw generate --one-bad-row-each` writes exactly one bad row for every (table,
+reason) the rejects handling covers, and lists them in _expected_rejects.csv.
+After `rrw load` and the build, every raw row is either staged or rejected with
+the right reason and column, and the build says how many per table.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from warehouse import Warehouse, dbt_output
+
+from recurring_revenue.contract import TABLES
+from recurring_revenue.generate import generate
+
+pytestmark = pytest.mark.slow
+
+STAGING = ["--select", "staging", "--indirect-selection", "buildable"]
+# The catalogue has ~100 plans and eight bad plan rows: 7.7%, over the default 5%.
+SHARE = {"rejects_error_share": 0.1}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Path, str]:
+    root = tmp_path_factory.mktemp("one_bad_row_each")
+    data = root / "data"
+    generate(data, 150, 11, one_bad_row_each=True, workers=1)
+    warehouse = Warehouse(root)
+    warehouse.load(data)
+    assert warehouse.dbt("seed").returncode == 0
+    result = warehouse.dbt("build", *STAGING, vars_=SHARE)
+    assert result.returncode == 0, dbt_output(result)[-5000:]
+    return warehouse, data, dbt_output(result)
+
+
+def expected_rejects(data: Path) -> set[tuple[str, str, str, str]]:
+    with (data / "_expected_rejects.csv").open(newline="", encoding="utf-8") as handle:
+        return {
+            (row["table_name"], row["record_key"], row["column_name"], row["reject_reason"])
+            for row in csv.DictReader(handle)
+        }
+
+
+def test_every_kind_of_bad_row_is_rejected_with_its_reason(
+    built: tuple[Warehouse, Path, str],
+) -> None:
+    warehouse, data, _ = built
+    expected = expected_rejects(data)
+    rejected = set(
+        warehouse.query(
+            "select table_name, record_key, column_name, reject_reason "
+            "from staging.stg_billing__rejects"
+        )
+    )
+    assert rejected == expected
+    # Every reason of docs/rejects.md occurs.
+    assert {reason for *_, reason in expected} == {
+        "missing_value",
+        "unparseable_value",
+        "unknown_enum_value",
+        "out_of_range",
+        "negative_amount",
+        "end_before_start",
+        "duplicate_key",
+        "orphan_reference",
+        "unknown_currency",
+        "missing_fx_rate",
+    }
+
+
+@pytest.mark.parametrize("table", [table.name for table in TABLES])
+def test_raw_rows_are_staged_plus_rejected(built: tuple[Warehouse, Path, str], table: str) -> None:
+    warehouse, _, _ = built
+    [(raw, staged, rejected)] = warehouse.query(
+        f"""
+        select
+            (select count(*) from raw.{table}),
+            (select count(*) from staging.stg_billing__{table}),
+            (select count(*) from staging.stg_billing__rejects where table_name = '{table}')
+        """
+    )
+    assert raw == staged + rejected
+
+
+def test_the_build_says_how_many_per_table(built: tuple[Warehouse, Path, str]) -> None:
+    warehouse, data, output = built
+    expected = expected_rejects(data)
+    for table in {name for name, *_ in expected}:
+        count = sum(1 for name, *_ in expected if name == table)
+        [(rows,)] = warehouse.query(f"select count(*) from raw.{table}")
+        assert re.search(rf"rejects: {table} {count} of {rows:,} rows", output), table
+    assert "WARN" in output
+
+
+def test_past_the_share_the_build_fails_and_says_which_table(
+    built: tuple[Warehouse, Path, str], tmp_path: Path
+) -> None:
+    warehouse, _, _ = built
+    variant = warehouse.copy(tmp_path)
+    result = variant.dbt("build", *STAGING)
+    assert result.returncode != 0
+    assert "staging_rejected_share_within_limit" in dbt_output(result)
