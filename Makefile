@@ -16,12 +16,13 @@ DEMO_DATA ?= data/demo
 # The test suite builds its own warehouse so it never touches the demo one.
 TEST_DIR ?= build/test
 
-.PHONY: help setup demo test lint lint-python lint-sql dbt-test pytest clean
+.PHONY: help setup demo publish check test lint lint-python lint-sql lint-models contracts \
+	release-contracts dbt-test quality pytest clean
 
 help: ## Show this help
 	@echo "Recurring Revenue Warehouse"
 	@echo
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo
 	@echo "Variables: CUSTOMERS=$(CUSTOMERS) SEED=$(SEED) DEMO_DATA=$(DEMO_DATA)"
 
@@ -33,13 +34,19 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## Create .venv and install the project with its tools
 
-demo: setup ## Set up, generate the demo data, load it and build the warehouse
+demo: setup ## Set up, generate the demo data, build, check and publish the warehouse
 	$(BIN)/rrw demo --customers $(CUSTOMERS) --seed $(SEED) --data $(DEMO_DATA)
 
-test: setup lint dbt-test pytest ## Run the whole test suite (lint, dbt build, pytest)
+publish: setup ## Load DATA=<folder of billing files> (or rebuild without), check, publish
+	$(BIN)/rrw publish $(if $(DATA),--data $(DATA))
+
+check: setup ## Run the quality suites on the published warehouse (HTML report)
+	$(BIN)/rrw check
+
+test: setup lint contracts dbt-test quality pytest ## Run the whole test suite (lint, contracts, main job, checks, pytest)
 	@echo "All checks passed."
 
-lint: lint-python lint-sql ## Lint Python (ruff) and SQL (sqlfluff) and YAML
+lint: lint-python lint-sql lint-models ## Lint Python, SQL, YAML and the models' docs and tests
 
 lint-python: setup
 	$(BIN)/ruff check recurring_revenue tests
@@ -49,8 +56,20 @@ lint-sql: setup
 	$(BIN)/python -m recurring_revenue.tools.check_yaml .
 	RRW_TARGET=lint $(BIN)/sqlfluff lint models macros tests/dbt analyses --processes 2
 
-dbt-test: setup ## Build the warehouse on the demo data with every dbt test
+lint-models: setup
+	$(BIN)/python -m recurring_revenue.tools.check_models
+
+contracts: setup ## Fail on a breaking change to a released public mart's contract
+	$(BIN)/rrw contracts
+
+release-contracts: setup ## Record the public marts' contracts as released (on a release)
+	$(BIN)/rrw contracts --release
+
+dbt-test: setup ## The main job on the demo data: dbt build, freshness, checks, publish
 	RRW_DUCKDB_PATH=$(TEST_DIR)/warehouse.duckdb $(BIN)/rrw demo --customers $(CUSTOMERS) --seed $(SEED) --data $(TEST_DIR)/data
+
+quality: setup ## Run the quality suites on the test warehouse dbt-test published
+	$(BIN)/rrw check --database $(TEST_DIR)/warehouse.duckdb --report $(TEST_DIR)/quality_report.html --quiet
 
 pytest: setup ## Python tests (loader, generator, integration builds)
 	$(BIN)/pytest

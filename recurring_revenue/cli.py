@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -58,36 +57,99 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from recurring_revenue.dbt_runner import run_dbt
     from recurring_revenue.generate import generate
-    from recurring_revenue.load import LoadError, load_folder
 
-    progress = _progress(False)
-    database = settings.database_path()
     data = Path(args.data)
-    started = time.monotonic()
-    progress(f"[1/3] generating {args.customers:,} demo customers (seed {args.seed}) into {data}")
-    generate(out_dir=data, customers=args.customers, seed=args.seed, progress=progress)
-    progress(f"[2/3] loading {data} into {database}")
-    try:
-        print(load_folder(data, database, progress=progress).summary())
-    except LoadError as error:
-        print(f"rrw demo: {error}", file=sys.stderr)
-        return 2
-    progress("[3/3] dbt build (models and tests)")
-    result = run_dbt(["build", *args.dbt_args])
-    if result.returncode != 0:
-        print("rrw demo: dbt build failed; see the output above", file=sys.stderr)
-        return result.returncode
-    elapsed = time.monotonic() - started
-    print(
-        f"\nWarehouse built in {elapsed:.0f} s: {database}\n"
-        "Query it (read-only, so a build can run beside you):\n"
-        f"  .venv/bin/python -c \"import duckdb; c = duckdb.connect('{database}', read_only=True); "
-        "print(c.sql('select * from marts.fct_mrr_monthly order by date_month desc limit 12'))\"\n"
-        f"or with the DuckDB CLI: duckdb -readonly {database}"
+    _say(f"generating {args.customers:,} demo customers (seed {args.seed}) into {data}")
+    generate(out_dir=data, customers=args.customers, seed=args.seed, progress=_say)
+    return _main_job(data=data, from_published=False, args=args)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    data = Path(args.data) if args.data else None
+    return _main_job(data=data, from_published=args.from_published, args=args)
+
+
+def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace) -> int:
+    from recurring_revenue.publish import main_job
+
+    published = Path(args.database) if getattr(args, "database", None) else None
+    result = main_job(
+        published or settings.database_path(),
+        data,
+        from_published=from_published,
+        dbt_args=_dbt_args(args.dbt_args),
+        check_options=_check_options(args),
+        progress=_say,
     )
-    return 0
+    stream = sys.stdout if result.published else sys.stderr
+    print("\n" + result.message(), file=stream)
+    for notice in result.notices:
+        print(f"Notice: {notice}", file=stream)
+    return 0 if result.published else 1
+
+
+def _dbt_args(extra: list[str]) -> list[str]:
+    return extra[1:] if extra[:1] == ["--"] else extra
+
+
+def _check_options(args: argparse.Namespace) -> dict[str, float | int]:
+    options: dict[str, float | int] = {}
+    if getattr(args, "max_mrr_change", None) is not None:
+        options["max_mrr_change"] = args.max_mrr_change
+    if getattr(args, "mrr_change_grace_months", None) is not None:
+        options["mrr_change_grace_months"] = args.mrr_change_grace_months
+    return options
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from recurring_revenue.quality.model import CheckSettings
+    from recurring_revenue.quality.report import summary, write_html
+    from recurring_revenue.quality.runner import run_checks
+
+    database = Path(args.database) if args.database else settings.database_path()
+    if not database.exists():
+        print(f"rrw check: {database} does not exist; build the warehouse first", file=sys.stderr)
+        return 2
+    try:
+        check_settings = CheckSettings.from_environment(
+            database,
+            layers=args.layers,
+            manifest_path=Path(args.manifest) if args.manifest else None,
+            **_check_options(args),
+        )
+    except ValueError as error:
+        print(f"rrw check: {error}", file=sys.stderr)
+        return 2
+    report = run_checks(check_settings, progress=None if args.quiet else _say)
+    print(summary(report, verbose=args.verbose))
+    report_path = (
+        Path(args.report)
+        if args.report
+        else database.with_name(f"{database.stem}_quality_report.html")
+    )
+    print(f"Report: {write_html(report, report_path)}")
+    return 0 if report.success else 1
+
+
+def _cmd_contracts(args: argparse.Namespace) -> int:
+    from recurring_revenue.quality.contract_state import check_contracts, release_contracts
+
+    if args.release:
+        try:
+            path = release_contracts(progress=_say)
+        except RuntimeError as error:
+            print(f"rrw contracts: {error}", file=sys.stderr)
+            return 2
+        print(f"Released the public marts' contracts to {path}; commit it with the release.")
+        return 0
+    outcome = check_contracts(progress=_say)
+    print(outcome.summary())
+    return 0 if outcome.success else 1
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -173,13 +235,77 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="the main job: generate demo data, load it, build the warehouse",
+        help="the main job on demo data: generate, load, build, check, publish",
+        description="Generate the demo billing data, then run the main job on it: load it "
+        "into a new build file, audit raw, dbt source freshness, dbt build, audit staging and "
+        "marts with great-expectations, and only if every gate passes replace the published "
+        "warehouse ($RRW_DUCKDB_PATH) and its Parquet export atomically.",
     )
     demo.add_argument("--customers", type=int, default=3000)
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--data", default="data/demo", help="where the demo files are written")
+    _add_check_bounds(demo)
     demo.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
     demo.set_defaults(func=_cmd_demo)
+
+    publish = commands.add_parser(
+        "publish",
+        help="the main job on your data: load, build, check, publish atomically",
+        description="Write-audit-publish: load FOLDER (or, without --data, rebuild from the "
+        "published warehouse's raw data) into a build file beside the published one, run "
+        "the raw audit, dbt source freshness, dbt build and the staging and mart audits on "
+        "it, and only if all pass replace the published warehouse and its Parquet export "
+        "atomically. A refused build leaves the published warehouse untouched and says why "
+        "(exit 1).",
+    )
+    publish.add_argument("--data", help="folder of billing files to load (default: none)")
+    publish.add_argument(
+        "--from-published",
+        action="store_true",
+        help="start the build file from a copy of the published one (kept state), then load",
+    )
+    publish.add_argument("--database", help="published warehouse (default: $RRW_DUCKDB_PATH)")
+    _add_check_bounds(publish)
+    publish.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
+    publish.set_defaults(func=_cmd_publish)
+
+    check = commands.add_parser(
+        "check",
+        help="run the great-expectations suites on a warehouse file; HTML report, exit code",
+        description="Validate the raw, staging and mart layers of a warehouse file with the "
+        "project's great-expectations suites (read-only, short-lived connections). Prints a "
+        "pass / fail summary per suite and expectation, writes an HTML report, and exits 0 "
+        "when every expectation is met, 1 when one is not, 2 on a usage error.",
+    )
+    check.add_argument("--database", help="warehouse file (default: $RRW_DUCKDB_PATH)")
+    check.add_argument(
+        "--report", help="HTML report path (default: <database stem>_quality_report.html)"
+    )
+    check.add_argument(
+        "--layers",
+        nargs="+",
+        choices=["raw", "staging", "marts"],
+        default=["raw", "staging", "marts"],
+        help="layers to check (default: all)",
+    )
+    check.add_argument("--manifest", help="dbt manifest.json (default: the target folder's)")
+    _add_check_bounds(check)
+    check.add_argument("--verbose", action="store_true", help="list passed expectations too")
+    check.add_argument("--quiet", action="store_true", help="no progress messages")
+    check.set_defaults(func=_cmd_check)
+
+    contracts = commands.add_parser(
+        "contracts",
+        help="compare the public marts' contracts with the released ones (dbt state)",
+        description="Fail on a breaking contract change of a released public mart (a column "
+        "removed or retyped, a constraint or the contract dropped, the mart removed, moved or "
+        "no longer public) that is not a new model version. New marts and columns are fine. "
+        "--release records the current contracts as released (contracts/released/).",
+    )
+    contracts.add_argument(
+        "--release", action="store_true", help="record the current contracts as released"
+    )
+    contracts.set_defaults(func=_cmd_contracts)
 
     bench = commands.add_parser(
         "bench",
@@ -205,6 +331,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(func=_cmd_bench)
     return parser
+
+
+def _add_check_bounds(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-mrr-change",
+        type=float,
+        help="largest month-over-month change of total MRR the mart audit accepts "
+        "(default 0.5 = 50%%, or $RRW_MAX_MRR_CHANGE)",
+    )
+    parser.add_argument(
+        "--mrr-change-grace-months",
+        type=int,
+        help="first months of the MRR series the bound leaves out "
+        "(default 6, or $RRW_MRR_CHANGE_GRACE_MONTHS)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

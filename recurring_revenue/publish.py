@@ -1,0 +1,741 @@
+"""Write-audit-publish: the main job never builds into the file BI tools read.
+
+    published  warehouse/recurring_revenue.duckdb            what BI reads (read-only)
+    build      warehouse/.building/recurring_revenue.duckdb  where a new build is made
+
+1. Write: a new build file (DuckDB storage readable by 1.x clients), or a copy of
+   the published one; the billing files are loaded into it.
+2. Audit: the raw suites, `dbt source freshness` (stale data warns), `dbt build`,
+   then the staging and mart suites, all against the build file.
+3. Publish, only if every gate passed: the publish log is written into the build
+   file, it is checkpointed (no WAL is left), the marts are exported to Parquet in a
+   fresh folder, and both replace the published ones by rename (`os.replace` of the
+   file, a symlink swap for the folder), so a reader opening either sees the whole
+   old or the whole new warehouse.
+
+A refused build leaves the published warehouse and Parquet folder untouched, keeps
+the build file for inspection, and says which gate failed and why. Every attempt
+is appended to the JSON-lines publish log beside the warehouse.
+
+The build file keeps the published file's name in its own folder because dbt-duckdb
+names the database (catalog) after the file's stem and views refer to it: a file
+renamed to another stem would carry views that point at a catalog that no longer
+exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import duckdb
+
+from recurring_revenue.dbt_runner import run_dbt
+from recurring_revenue.settings import PROJECT_DIR
+
+Progress = Callable[[str], None]
+
+#: DuckDB storage format of the warehouse: v1.0.0 is readable by every DuckDB 1.x client.
+DEFAULT_STORAGE_VERSION = "v1.0.0"
+
+AUDIT_SCHEMA = "audit"
+PUBLISH_LOG_TABLE = "publish_log"
+#: Parquet exports kept: the current one and the one before (a reader may still be in it).
+PARQUET_VERSIONS_KEPT = 2
+
+
+def storage_version() -> str:
+    """The storage version new warehouse files are written with ($RRW_STORAGE_VERSION)."""
+    return os.environ.get("RRW_STORAGE_VERSION", DEFAULT_STORAGE_VERSION)
+
+
+@dataclass(frozen=True)
+class PublishPaths:
+    """Where one published warehouse, its build file and its side files live."""
+
+    published: Path
+
+    @property
+    def folder(self) -> Path:
+        return self.published.parent
+
+    @property
+    def stem(self) -> str:
+        return self.published.stem
+
+    @property
+    def building(self) -> Path:
+        return self.folder / ".building" / self.published.name
+
+    @property
+    def lock(self) -> Path:
+        return self.folder / f".{self.published.name}.lock"
+
+    @property
+    def parquet(self) -> Path:
+        """A symlink to the current Parquet export: `<folder>/<stem>_parquet/<mart>.parquet`."""
+        return self.folder / f"{self.stem}_parquet"
+
+    @property
+    def parquet_versions(self) -> Path:
+        return self.folder / f".{self.stem}_parquet_versions"
+
+    @property
+    def publish_log(self) -> Path:
+        return self.folder / f"{self.stem}_publish_log.jsonl"
+
+    @property
+    def report(self) -> Path:
+        return self.folder / f"{self.stem}_quality_report.html"
+
+
+class Refused(Exception):
+    """A gate failed: the build is not published."""
+
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__(f"{stage}: {reason}")
+        self.stage = stage
+        self.reason = reason
+
+
+@dataclass
+class PublishResult:
+    """What one run of the main job did."""
+
+    paths: PublishPaths
+    published: bool
+    #: The gate that refused the build ("published" when none did).
+    stage: str
+    reason: str
+    seconds: float
+    entry: dict[str, Any] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        paths = self.paths
+        if self.published:
+            rows = self.entry.get("mart_rows", {})
+            checks = self.entry.get("expectations_passed", 0)
+            return (
+                f"Published {paths.published} in {self.seconds:.0f} s: batch "
+                f"{self.entry.get('load_batch_id')}, {len(rows)} marts, {checks:,} quality "
+                f"expectations passed.\n"
+                f"  Parquet:        {paths.parquet}/<mart>.parquet\n"
+                f"  Quality report: {paths.report}\n"
+                f"  Publish log:    {paths.publish_log} (and table "
+                f"{AUDIT_SCHEMA}.{PUBLISH_LOG_TABLE})\n"
+                "Query it read-only, with a short-lived connection (a build can publish "
+                "beside you):\n"
+                f"  .venv/bin/python -c \"import duckdb; c = duckdb.connect('{paths.published}', "
+                "read_only=True); print(c.sql('select * from marts.fct_mrr_monthly order by "
+                "date_month desc limit 12')); c.close()\"\n"
+                f"  duckdb -readonly {paths.published}"
+            )
+        kept = (
+            f"\nThe unpublished build is kept for inspection at {paths.building}."
+            if paths.building.exists()
+            else ""
+        )
+        report = f"\nQuality report: {paths.report}" if self.entry.get("report") else ""
+        current = (
+            f"The published warehouse {paths.published} is unchanged"
+            + (
+                f" (last published {self.entry['previous_published_at']})"
+                if self.entry.get("previous_published_at")
+                else ""
+            )
+            if paths.published.exists()
+            else f"Nothing was published: {paths.published} does not exist yet"
+        )
+        return f"NOT PUBLISHED - {self.stage} failed: {self.reason}\n{current}.{kept}{report}"
+
+
+def main_job(
+    published: Path,
+    data: Path | None,
+    *,
+    from_published: bool = False,
+    dbt_command: Sequence[str] = ("build",),
+    dbt_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    check_options: Mapping[str, Any] | None = None,
+    capture_dbt: bool = False,
+    progress: Progress | None = None,
+) -> PublishResult:
+    """Load `data` (or reuse the published raw data), build, audit, publish atomically.
+
+    `dbt_command` is `build` in the main job; tests exclude dbt's own tests where they
+    do not matter. `env` adds variables for dbt (e.g. a private DBT_TARGET_PATH).
+    """
+    say: Progress = progress or (lambda _message: None)
+    started = time.monotonic()
+    paths = PublishPaths(Path(published).resolve())
+    paths.folder.mkdir(parents=True, exist_ok=True)
+    entry: dict[str, Any] = {
+        "attempted_at": _now(),
+        "database": str(paths.published),
+        "data": None if data is None else str(Path(data).resolve()),
+        "git_revision": git_revision(),
+        "storage_version": storage_version(),
+    }
+    result = PublishResult(paths, False, "lock", "", 0.0, entry)
+    try:
+        with _exclusive(paths):
+            _run_gates(
+                paths,
+                data,
+                from_published,
+                dbt_command,
+                dbt_args,
+                env or {},
+                entry,
+                dict(check_options or {}),
+                capture_dbt,
+                say,
+                result,
+            )
+        result.published = True
+        result.stage = "published"
+        result.reason = ""
+    except Refused as refused:
+        result.stage = refused.stage
+        result.reason = refused.reason
+    except Exception as error:
+        # Not a gate's verdict but a fault (disk full, a DuckDB error): say so, log it,
+        # and tell whether the warehouse had already been replaced when it happened.
+        if entry.get("database_replaced"):
+            result.published = True
+            result.notices.append(f"the Parquet export was not swapped in: {error!r}")
+            result.stage, result.reason = "published", ""
+        else:
+            result.reason = f"unexpected error: {error!r}"
+    result.seconds = time.monotonic() - started
+    entry.update(
+        status="published" if result.published else "refused",
+        stage=result.stage,
+        reason=result.reason,
+        seconds=round(result.seconds, 1),
+        notices=result.notices,
+    )
+    _append_jsonl(paths.publish_log, entry)
+    return result
+
+
+def _run_gates(
+    paths: PublishPaths,
+    data: Path | None,
+    from_published: bool,
+    dbt_command: Sequence[str],
+    dbt_args: Sequence[str],
+    env: Mapping[str, str],
+    entry: dict[str, Any],
+    check_options: dict[str, Any],
+    capture_dbt: bool,
+    say: Progress,
+    result: PublishResult,
+) -> None:
+    from recurring_revenue.quality.model import CheckSettings, dbt_target_path
+    from recurring_revenue.quality.report import write_html
+    from recurring_revenue.quality.runner import run_checks
+
+    timings: dict[str, float] = {}
+    entry["seconds_by_stage"] = timings
+    clock = [time.monotonic()]
+
+    def begin(stage: str) -> None:
+        """Enter a gate: the refusal names it, the log times it."""
+        now = time.monotonic()
+        timings[result.stage] = round(timings.get(result.stage, 0.0) + now - clock[0], 1)
+        clock[0] = now
+        result.stage = stage
+
+    try:
+        previous = _previous_publish(paths.published)
+        if previous:
+            entry["previous_published_at"] = previous[-1]["published_at"]
+
+        # Write.
+        begin("prepare")
+        copy = data is None or from_published
+        _prepare_build_file(paths, copy, say)
+        if data is not None:
+            begin("load")
+            _load(Path(data), paths.building, say)
+        entry["load_batch_id"] = _batch_id(paths.building)
+
+        target = dbt_target_path(env.get("DBT_TARGET_PATH"))
+        dbt_env = {**env, "RRW_DUCKDB_PATH": str(paths.building)}
+
+        def settings(layers: tuple[str, ...]) -> CheckSettings:
+            return CheckSettings.from_environment(
+                paths.building,
+                layers=layers,
+                manifest_path=target / "manifest.json",
+                **check_options,
+            )
+
+        # Audit the raw layer before spending a dbt build on it.
+        begin("audit raw")
+        say("audit: raw layer (great-expectations)")
+        report = run_checks(settings(("raw",)), progress=say)
+        entry["report"] = str(write_html(report, paths.report))
+        if not report.success:
+            raise Refused("audit raw", _failures(report.failures()))
+
+        begin("source freshness")
+        say("dbt source freshness")
+        freshness = run_dbt(["source", "freshness"], env=dbt_env, capture=capture_dbt)
+        entry["freshness"] = _freshness(target / "sources.json")
+        if freshness.returncode != 0:
+            why = _dbt_failure(freshness, target, "dbt source freshness")
+            raise Refused("source freshness", why)
+        stale = entry["freshness"].get("warn", []) + entry["freshness"].get("error", [])
+        if stale:
+            result.notices.append(f"stale sources (freshness warns): {', '.join(stale)}")
+            say(f"warning: stale sources: {', '.join(stale)}")
+
+        begin(f"dbt {dbt_command[0]}")
+        say(f"dbt {' '.join(dbt_command)} into {paths.building}")
+        built = run_dbt([*dbt_command, *dbt_args], env=dbt_env, capture=capture_dbt)
+        entry["dbt_results"] = _run_results(target / "run_results.json")
+        if built.returncode != 0:
+            raise Refused(result.stage, _dbt_failure(built, target, result.stage))
+
+        begin("audit")
+        say("audit: staging and marts (great-expectations)")
+        marts_report = run_checks(settings(("staging", "marts")), progress=say)
+        report = report.merged(marts_report)
+        write_html(report, paths.report)
+        entry["expectations_passed"] = report.expectations_passed
+        entry["expectations_total"] = report.expectations_total
+        if not report.success:
+            raise Refused("audit", _failures(report.failures()))
+
+        begin("publish")
+        say(f"publishing {paths.published}")
+        _publish(paths, entry, previous, target / "manifest.json", result)
+    finally:
+        begin(result.stage)
+
+
+# Write.
+
+
+def _prepare_build_file(paths: PublishPaths, copy: bool, say: Progress) -> None:
+    building = paths.building
+    building.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (building, _wal(building)):
+        leftover.unlink(missing_ok=True)
+    if copy:
+        if not paths.published.exists():
+            raise Refused(
+                "prepare",
+                f"there is no published warehouse at {paths.published} to rebuild from: "
+                "pass the folder of billing files to load",
+            )
+        if _wal(paths.published).exists():
+            raise Refused(
+                "prepare",
+                f"{_wal(paths.published)} exists: something wrote to the published file. Close "
+                "that connection (BI tools must open the file read-only), or load the data "
+                "again from its files",
+            )
+        say(f"build file: a copy of {paths.published}")
+        shutil.copyfile(paths.published, building)
+        version = _storage_tag(building)
+        if not version.startswith(storage_version()):
+            building.unlink()
+            raise Refused(
+                "prepare",
+                f"the published file uses DuckDB storage {version}, not {storage_version()}: "
+                "load the billing files again (rrw publish --data FOLDER) to write it afresh",
+            )
+        return
+    say(f"build file: new, DuckDB storage {storage_version()} ({building})")
+    connection = duckdb.connect(
+        str(building), config={"storage_compatibility_version": storage_version()}
+    )
+    connection.close()
+
+
+def _load(data: Path, building: Path, say: Progress) -> None:
+    from recurring_revenue.load import LoadError, load_folder
+
+    say(f"loading {data} into {building}")
+    try:
+        loaded = load_folder(data, building, progress=say)
+    except LoadError as error:
+        raise Refused("load", str(error)) from error
+    say(loaded.summary())
+
+
+def _batch_id(database: Path) -> str | None:
+    with contextlib.suppress(duckdb.Error), _read_only(database) as connection:
+        row = connection.execute(
+            "SELECT load_batch_id FROM raw._load_log ORDER BY loaded_at DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])
+    return None
+
+
+# Audit helpers.
+
+
+def _failures(lines: list[str], shown: int = 8) -> str:
+    listed = "\n".join(f"  - {line}" for line in lines[:shown])
+    more = f"\n  ... and {len(lines) - shown} more" if len(lines) > shown else ""
+    return f"{len(lines)} quality expectation(s) not met:\n{listed}{more}"
+
+
+def _run_results(path: Path) -> dict[str, Any]:
+    """Counts per status and the failed nodes of dbt's last run_results.json."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+    except (OSError, json.JSONDecodeError):
+        return {}
+    counts: dict[str, int] = {}
+    failed = []
+    for item in results:
+        status = str(item.get("status"))
+        counts[status] = counts.get(status, 0) + 1
+        if status in ("error", "fail", "runtime error"):
+            lines = [line.strip() for line in (item.get("message") or "").splitlines()]
+            message = " - ".join(line for line in lines if line)[:400]
+            failed.append(f"{item.get('unique_id')} ({status}): {message}")
+    return {"counts": counts, "failed": failed}
+
+
+def _freshness(path: Path) -> dict[str, list[str]]:
+    """Sources by freshness status from dbt's sources.json."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+    except (OSError, json.JSONDecodeError):
+        return {}
+    by_status: dict[str, list[str]] = {}
+    for item in results:
+        name = str(item.get("unique_id", "")).removeprefix("source.recurring_revenue.")
+        by_status.setdefault(str(item.get("status")), []).append(name)
+    return by_status
+
+
+def _dbt_failure(completed: subprocess.CompletedProcess[str], target: Path, command: str) -> str:
+    failed = _run_results(target / "run_results.json").get("failed", [])
+    if command.startswith("dbt source"):
+        failed = []
+    if failed:
+        listed = "\n".join(f"  - {line}" for line in failed[:8])
+        more = f"\n  ... and {len(failed) - 8} more" if len(failed) > 8 else ""
+        count = f"{len(failed)} node(s) failed"
+        return f"{command} exited {completed.returncode}; {count}:\n{listed}{more}"
+    output = ((completed.stdout or "") + (completed.stderr or "")).strip()
+    tail = "\n".join(output.splitlines()[-15:]) if output else "see its output above"
+    return f"{command} exited {completed.returncode}:\n{tail}"
+
+
+# Publish.
+
+
+def _publish(
+    paths: PublishPaths,
+    entry: dict[str, Any],
+    previous: list[dict[str, Any]],
+    manifest: Path,
+    result: PublishResult,
+) -> None:
+    from recurring_revenue.quality.catalog import load_manifest, public_marts
+
+    marts = public_marts(load_manifest(manifest, parse_if_missing=False))
+    building = paths.building
+    entry["published_at"] = _now()
+    connection = duckdb.connect(str(building))
+    try:
+        counts = {
+            mart.label: int(
+                connection.execute(
+                    f'SELECT count(*) FROM "{mart.schema}"."{mart.alias}"'
+                ).fetchone()[0]  # type: ignore[index]
+            )
+            for mart in marts
+        }
+        entry["mart_rows"] = counts
+        _write_publish_log(connection, previous, entry)
+        connection.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    if _wal(building).exists():
+        raise Refused("publish", f"{_wal(building)} was left after the checkpoint")
+    version = _storage_tag(building)
+    if not version.startswith(storage_version()):
+        raise Refused(
+            "publish",
+            f"the build file has DuckDB storage {version}, not {storage_version()}: it "
+            "would not be readable by the BI tools' DuckDB",
+        )
+    export = _export_parquet(paths, marts, entry)
+    _refuse_if_opened_for_writing(paths.published)
+    _fsync(building)
+    os.replace(building, paths.published)
+    _fsync(paths.folder)
+    entry["database_replaced"] = True
+    _swap_parquet(paths, export)
+    with contextlib.suppress(OSError):
+        paths.building.parent.rmdir()
+    entry["parquet"] = str(export)
+
+
+def _write_publish_log(
+    connection: duckdb.DuckDBPyConnection,
+    previous: list[dict[str, Any]],
+    entry: dict[str, Any],
+) -> None:
+    """audit.publish_log in the build file: every earlier publish and this one."""
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}")
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE {AUDIT_SCHEMA}.{PUBLISH_LOG_TABLE} (
+            published_at TIMESTAMP NOT NULL,
+            git_revision VARCHAR,
+            load_batch_id VARCHAR,
+            storage_version VARCHAR,
+            expectations_passed INTEGER,
+            expectations_total INTEGER,
+            dbt_results VARCHAR,
+            mart_rows VARCHAR
+        )
+        """
+    )
+    rows = [
+        *previous,
+        {
+            "published_at": entry["published_at"],
+            "git_revision": entry.get("git_revision"),
+            "load_batch_id": entry.get("load_batch_id"),
+            "storage_version": entry.get("storage_version"),
+            "expectations_passed": entry.get("expectations_passed"),
+            "expectations_total": entry.get("expectations_total"),
+            "dbt_results": json.dumps(entry.get("dbt_results", {}).get("counts", {})),
+            "mart_rows": json.dumps(entry.get("mart_rows", {}), sort_keys=True),
+        },
+    ]
+    connection.executemany(
+        f"INSERT INTO {AUDIT_SCHEMA}.{PUBLISH_LOG_TABLE} VALUES "
+        "(CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                str(row["published_at"]).replace("Z", ""),
+                row.get("git_revision"),
+                row.get("load_batch_id"),
+                row.get("storage_version"),
+                row.get("expectations_passed"),
+                row.get("expectations_total"),
+                row.get("dbt_results"),
+                row.get("mart_rows"),
+            ]
+            for row in rows
+        ],
+    )
+
+
+def _previous_publish(published: Path) -> list[dict[str, Any]]:
+    """The publish log rows of the published file (empty when there is none)."""
+    if not published.exists():
+        return []
+    try:
+        with _read_only(published) as connection:
+            found = connection.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND schema_name = ? AND table_name = ?",
+                [AUDIT_SCHEMA, PUBLISH_LOG_TABLE],
+            ).fetchone()
+            if not found or not found[0]:
+                return []
+            cursor = connection.execute(
+                f"SELECT * FROM {AUDIT_SCHEMA}.{PUBLISH_LOG_TABLE} ORDER BY published_at"
+            )
+            names = [column[0] for column in cursor.description or []]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except duckdb.Error:
+        return []
+    for row in rows:
+        row["published_at"] = row["published_at"].isoformat()
+    return rows
+
+
+def _export_parquet(paths: PublishPaths, marts: list[Any], entry: dict[str, Any]) -> Path:
+    """Every public mart as `<alias>.parquet` in a new folder of the versions folder."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    folder = paths.parquet_versions / f"{stamp}-{entry.get('load_batch_id') or 'nobatch'}"
+    for exported in export_marts(paths.building, marts, folder):
+        _fsync(exported)
+    _fsync(folder)
+    return folder
+
+
+def export_marts(
+    database: Path, marts: Sequence[Any], folder: Path, file_format: str = "parquet"
+) -> list[Path]:
+    """Write each mart to `<folder>/<alias>.<format>` ordered by its key (else by all
+    columns), on one read-only connection; returns the files."""
+    folder.mkdir(parents=True, exist_ok=False)
+    options = "FORMAT parquet, COMPRESSION zstd" if file_format == "parquet" else "FORMAT csv"
+    files = []
+    with _read_only(database) as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        for mart in marts:
+            order = ", ".join(f'"{column}"' for column in mart.key) or "ALL"
+            target = folder / f"{mart.alias}.{file_format}"
+            literal = str(target).replace("'", "''")
+            connection.execute(
+                f'COPY (SELECT * FROM "{mart.schema}"."{mart.alias}" ORDER BY {order}) '
+                f"TO '{literal}' ({options})"
+            )
+            files.append(target)
+    return files
+
+
+def _swap_parquet(paths: PublishPaths, export: Path) -> None:
+    """Point the `<stem>_parquet` symlink at the new export in one rename."""
+    link = paths.parquet
+    if link.exists() and not link.is_symlink():
+        aside = paths.parquet_versions / f"00000000-previous-{int(time.time())}"
+        os.replace(link, aside)
+    temporary = link.with_name(f".{link.name}.new")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(os.path.relpath(export, link.parent), target_is_directory=True)
+    os.replace(temporary, link)
+    _fsync(paths.folder)
+    versions = sorted(
+        (entry for entry in paths.parquet_versions.iterdir() if entry.is_dir()),
+        key=lambda entry: entry.name,
+    )
+    current = export.resolve()
+    for old in versions[:-PARQUET_VERSIONS_KEPT]:
+        if old.resolve() != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _refuse_if_opened_for_writing(published: Path) -> None:
+    """A writer holding the published file would replay its WAL onto the new file."""
+    if not published.exists():
+        return
+    try:
+        with _read_only(published):
+            pass
+    except duckdb.Error as error:
+        raise Refused(
+            "publish",
+            f"{published} is open for writing by another process ({str(error).splitlines()[0]}); "
+            "BI tools must open it read-only. Close that connection and run the job again",
+        ) from error
+    if _wal(published).exists():
+        raise Refused(
+            "publish",
+            f"{_wal(published)} exists: something wrote to the published file. Close that "
+            "connection (BI tools must open the file read-only) and run the job again",
+        )
+
+
+# Small helpers.
+
+
+@contextlib.contextmanager
+def _read_only(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def _exclusive(paths: PublishPaths) -> Iterator[TextIO]:
+    """One main job per published file at a time (an advisory lock on a side file)."""
+    handle = paths.lock.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise Refused(
+                "lock",
+                f"another build of {paths.published} is running ({holder}); wait for it to end",
+            ) from error
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {_now()}")
+        handle.flush()
+        yield handle
+    finally:
+        handle.close()
+
+
+def _storage_tag(database: Path) -> str:
+    """The storage version DuckDB records for the file, such as `v1.0.0+`."""
+    with _read_only(database) as connection:
+        row = connection.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() "
+            "WHERE database_name = current_database()"
+        ).fetchone()
+    return str(row[0]) if row and row[0] is not None else "unknown"
+
+
+def _wal(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _append_jsonl(path: Path, entry: dict[str, Any]) -> None:
+    with path.open("a", encoding="utf-8") as log:
+        log.write(json.dumps(entry, sort_keys=True, default=str) + "\n")
+
+
+def git_revision(project_dir: Path = PROJECT_DIR) -> str:
+    """The project's commit, with `+dirty` when tracked files differ from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(project_dir), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(project_dir), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def read_publish_log(published: Path) -> list[dict[str, Any]]:
+    """Every attempt recorded in the JSON-lines publish log beside `published`."""
+    path = PublishPaths(Path(published).resolve()).publish_log
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]

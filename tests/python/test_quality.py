@@ -1,0 +1,412 @@
+"""The quality gates on small hand-made warehouses: each expectation family catches
+what it is for and passes clean data, and `rrw check` reports and exits accordingly.
+
+No dbt here: the marts are written directly with DuckDB and described by a small
+manifest; the raw layer is a tiny generated batch loaded with `rrw load`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from recurring_revenue import cli
+from recurring_revenue.generate import generate
+from recurring_revenue.load import load_folder
+from recurring_revenue.quality.catalog import infer_key
+from recurring_revenue.quality.contract_state import compare
+from recurring_revenue.quality.model import CheckReport, CheckSettings, SuiteOutcome
+from recurring_revenue.quality.report import render_html, summary
+from recurring_revenue.quality.rules import value_range
+from recurring_revenue.quality.runner import run_checks
+from recurring_revenue.tools.check_models import problems
+
+MONTHS = [date(2024, month, 1) for month in range(1, 13)]
+MONEY = "DECIMAL(18,2)"
+MRR_COLUMNS = {
+    "date_month": "DATE",
+    "starting_mrr": MONEY,
+    "new_mrr": MONEY,
+    "expansion_mrr": MONEY,
+    "contraction_mrr": MONEY,
+    "churned_mrr": MONEY,
+    "voluntary_churned_mrr": MONEY,
+    "involuntary_churned_mrr": MONEY,
+    "reactivation_mrr": MONEY,
+    "fx_impact_mrr": MONEY,
+    "ending_mrr": MONEY,
+    "arr": MONEY,
+    "paying_customers": "INTEGER",
+}
+WIDGET_COLUMNS = {
+    "date_month": "DATE",
+    "conversion_rate": "DECIMAL(18,6)",
+    "label": "VARCHAR",
+    "trials": "INTEGER",
+}
+
+
+def mart_node(name: str, columns: dict[str, str], key: str) -> dict[str, Any]:
+    return {
+        "resource_type": "model",
+        "name": name,
+        "access": "public",
+        "schema": "marts",
+        "alias": name,
+        "config": {"enabled": True, "materialized": "table"},
+        "constraints": [{"type": "primary_key", "columns": [key]}],
+        "columns": {
+            column: {"name": column, "data_type": data_type.lower()}
+            for column, data_type in columns.items()
+        },
+    }
+
+
+@dataclass
+class Marts:
+    database: Path
+    manifest: Path
+
+    def check(self, **options: Any) -> CheckReport:
+        settings = CheckSettings.from_environment(
+            self.database, layers=["marts"], manifest_path=self.manifest, **options
+        )
+        return run_checks(settings)
+
+
+def build_marts(
+    root: Path,
+    new: list[int] | None = None,
+    churn: dict[int, int] | None = None,
+    widget: dict[str, Any] | None = None,
+) -> Marts:
+    """fct_mrr_monthly whose bridge holds (new MRR per month, churn in some months) and
+    a generic monthly mart; `widget` overrides the generic mart's rows or types."""
+    root.mkdir(parents=True, exist_ok=True)
+    database = root / "warehouse.duckdb"
+    new = new or [100] * len(MONTHS)
+    churn = churn or {}
+    widget = widget or {}
+    rows = []
+    ending = Decimal(0)
+    for index, month in enumerate(MONTHS):
+        starting = ending
+        churned = Decimal(-churn.get(index, 0))
+        ending = starting + new[index] + churned
+        rows.append(
+            (month, starting, new[index], 0, 0, churned, churned, 0, 0, 0, ending, 12 * ending, 1)
+        )
+    widget_types = {**WIDGET_COLUMNS, **widget.get("types", {})}
+    widget_rows = [
+        (month, Decimal("0.5"), "plan-a", 3)
+        for month in MONTHS
+        if month not in widget.get("missing_months", ())
+    ]
+    for position, values in widget.get("rows", {}).items():
+        widget_rows[position] = values
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("CREATE SCHEMA marts")
+        for name, columns, data in (
+            ("fct_mrr_monthly", MRR_COLUMNS, rows),
+            ("fct_widget_monthly", widget_types, widget_rows),
+        ):
+            typed = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+            connection.execute(f"CREATE TABLE marts.{name} ({typed})")
+            marks = ", ".join("?" for _ in columns)
+            connection.executemany(f"INSERT INTO marts.{name} VALUES ({marks})", data)
+    nodes = {
+        "model.p.fct_mrr_monthly": mart_node("fct_mrr_monthly", MRR_COLUMNS, "date_month"),
+        "model.p.fct_widget_monthly": mart_node("fct_widget_monthly", WIDGET_COLUMNS, "date_month"),
+    }
+    for missing in widget.get("manifest_only", ()):
+        nodes[f"model.p.{missing}"] = mart_node(missing, WIDGET_COLUMNS, "date_month")
+    manifest = root / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": nodes}), encoding="utf-8")
+    return Marts(database, manifest)
+
+
+def suite(report: CheckReport, name: str) -> SuiteOutcome:
+    return next(outcome for outcome in report.suites if outcome.name == name)
+
+
+def failed(report: CheckReport, name: str) -> list[str]:
+    found = suite(report, name)
+    return [f"{outcome.description}: {outcome.details}" for outcome in found.failed]
+
+
+def test_clean_marts_pass(tmp_path: Path) -> None:
+    report = build_marts(tmp_path).check()
+    assert report.success, summary(report)
+    names = {outcome.name for outcome in report.suites}
+    assert names == {"marts.fct_mrr_monthly", "marts.fct_widget_monthly", "marts.column_types"}
+    mrr = suite(report, "marts.fct_mrr_monthly")
+    descriptions = " | ".join(outcome.description for outcome in mrr.outcomes)
+    for expected in (
+        "bridge identity",
+        "each month starts where the one before ended",
+        "ARR = 12 x ending MRR",
+        "total MRR changes by at most 50%",
+        "months are contiguous",
+        "key date_month is unique",
+    ):
+        assert expected in descriptions
+
+
+def test_a_jump_in_total_mrr_breaks_the_configurable_bound(tmp_path: Path) -> None:
+    new = [100] * 12
+    new[8] = 20_000
+    marts = build_marts(tmp_path, new=new, churn={9: 20_000})
+
+    failures = failed(marts.check(), "marts.fct_mrr_monthly")
+
+    assert len(failures) == 1, failures
+    assert "total MRR changes by at most 50%" in failures[0]
+    assert "date_month=2024-09-01" in failures[0] and "date_month=2024-10-01" in failures[0]
+    assert marts.check(max_mrr_change=30).success
+    assert marts.check(mrr_change_grace_months=10).success, "the jump is in the grace months"
+    assert not marts.check(mrr_change_grace_months=8).success
+
+
+def test_the_bound_leaves_out_the_first_months(tmp_path: Path) -> None:
+    new = [100] * 12
+    new[1] = 5_000
+    assert build_marts(tmp_path, new=new).check().success
+
+
+def test_a_broken_bridge_fails(tmp_path: Path) -> None:
+    marts = build_marts(tmp_path)
+    with duckdb.connect(str(marts.database)) as connection:
+        connection.execute(
+            "UPDATE marts.fct_mrr_monthly SET new_mrr = new_mrr + 1 "
+            "WHERE date_month = DATE '2024-05-01'"
+        )
+    failures = failed(marts.check(), "marts.fct_mrr_monthly")
+    assert [failure.split(":")[0] for failure in failures] == [
+        "bridge identity",
+    ], failures
+    assert "2024-05-01" in failures[0]
+
+
+def test_generic_mart_rules(tmp_path: Path) -> None:
+    marts = build_marts(
+        tmp_path,
+        widget={
+            "missing_months": [date(2024, 6, 1)],
+            "rows": {
+                0: (date(2024, 1, 1), Decimal("1.5"), "plan-a", 3),
+                1: (date(2024, 2, 1), Decimal("0.5"), "jane.doe@example.com", -1),
+                2: (date(2024, 3, 15), Decimal("0.5"), "plan-a", 3),
+            },
+            "types": {"conversion_rate": "DOUBLE"},
+        },
+    )
+    report = marts.check()
+    failures = "\n".join(failed(report, "marts.fct_widget_monthly"))
+    assert "conversion_rate: a rate, share or logo retention lies between 0 and 1" in failures
+    assert "trials: counts and durations are not negative" in failures
+    assert "date_month is a month's first day" in failures
+    assert "months are contiguous" in failures
+    assert "label holds no personal data" in failures
+    assert "jane.doe" not in failures, "personal data is never shown"
+    types = failed(report, "marts.column_types")
+    assert types and "fct_widget_monthly, column_name=conversion_rate" in types[0]
+
+
+def test_a_public_mart_missing_from_the_warehouse_fails(tmp_path: Path) -> None:
+    report = build_marts(tmp_path, widget={"manifest_only": ["fct_new_mart"]}).check()
+    missing = suite(report, "marts.fct_new_mart")
+    assert not report.success
+    assert missing.error is not None and "not in the warehouse" in missing.error
+
+
+@pytest.mark.parametrize(
+    ("column", "data_type", "bounds"),
+    [
+        ("logo_churn_rate", "DECIMAL(18,6)", (0, 1)),
+        ("gross_mrr_churn_rate", "DECIMAL(18,6)", (0, 1)),
+        ("net_mrr_churn_rate", "DECIMAL(18,6)", (None, 1)),
+        ("net_arr_renewal_rate", "DECIMAL(18,6)", (0, None)),
+        ("nrr_month", "DECIMAL(18,6)", (0, None)),
+        ("grr_month", "DECIMAL(18,6)", (0, 1)),
+        ("revenue_retention", "DECIMAL(18,6)", (0, None)),
+        ("logo_retention", "DECIMAL(18,6)", (0, 1)),
+        ("indexation_rate", "DECIMAL(18,6)", (-1, None)),
+        ("ltv_to_cac", "DECIMAL(18,2)", (0, None)),
+        ("ending_mrr", "DECIMAL(18,2)", (0, None)),
+        ("churned_mrr", "DECIMAL(18,2)", (None, 0)),
+        ("voluntary_churned_mrr", "DECIMAL(18,2)", (None, 0)),
+        ("fx_impact_mrr", "DECIMAL(18,2)", None),
+        ("price_change_arr", "DECIMAL(18,2)", None),
+        ("days_until_notice_deadline", "INTEGER", None),
+        ("new_customers", "INTEGER", (0, None)),
+        ("discount_percent", "DECIMAL(9,4)", (0, 100)),
+        ("label", "VARCHAR", None),
+    ],
+)
+def test_value_ranges_by_column_name(
+    column: str, data_type: str, bounds: tuple[float | None, float | None] | None
+) -> None:
+    rule = value_range(column, data_type)
+    assert (None if rule is None else (rule.min_value, rule.max_value)) == bounds
+
+
+@pytest.fixture(scope="module")
+def raw_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("raw")
+    generate(out_dir=root / "data", customers=60, seed=3, bad_row_share=0)
+    database = root / "warehouse.duckdb"
+    load_folder(root / "data", database)
+    return database
+
+
+def raw_check(database: Path) -> CheckReport:
+    return run_checks(CheckSettings.from_environment(database, layers=["raw"]))
+
+
+def test_clean_raw_data_passes(raw_warehouse: Path) -> None:
+    report = raw_check(raw_warehouse)
+    assert report.success, summary(report)
+    assert len(report.suites) == 9
+
+
+def test_raw_rows_must_match_the_load_log_and_values_stay_within_the_rejects_share(
+    raw_warehouse: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    database.write_bytes(raw_warehouse.read_bytes())
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("DELETE FROM raw.plans WHERE _source_row_number = 1")
+        connection.execute(
+            "UPDATE raw.payments SET amount = '-5.00', currency = 'dollars' "
+            "WHERE _source_row_number % 10 = 0"
+        )
+        connection.execute("DELETE FROM raw.invoices")
+    report = raw_check(database)
+    assert "row count equals raw._load_log" in "\n".join(failed(report, "raw.plans"))
+    payments = "\n".join(failed(report, "raw.payments"))
+    assert "amount is above 0" in payments and "-5.00 at _source_row_number=10" in payments
+    assert "currency is a three-letter ISO-4217 code" in payments
+    invoices = "\n".join(failed(report, "raw.invoices"))
+    assert "a required table is not empty" in invoices
+
+
+def test_rrw_check_reports_and_exits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = [100] * 12
+    new[8] = 20_000
+    broken = build_marts(tmp_path / "broken", new=new, churn={9: 20_000})
+    clean = build_marts(tmp_path / "clean")
+    report_path = tmp_path / "report.html"
+    arguments = ["--layers", "marts", "--report", str(report_path), "--quiet"]
+
+    code = cli.main(
+        [
+            "check",
+            "--database",
+            str(broken.database),
+            "--manifest",
+            str(broken.manifest),
+            *arguments,
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "[FAIL] marts.fct_mrr_monthly" in printed and "FAILED" in printed
+    page = report_path.read_text(encoding="utf-8")
+    assert "FAILED" in page and "total MRR changes by at most 50%" in page
+
+    code = cli.main(
+        ["check", "--database", str(clean.database), "--manifest", str(clean.manifest), *arguments]
+    )
+    assert code == 0
+    assert "PASSED" in capsys.readouterr().out
+    assert "PASSED" in report_path.read_text(encoding="utf-8")
+
+    assert cli.main(["check", "--database", str(tmp_path / "missing.duckdb")]) == 2
+
+
+def test_the_html_report_escapes_what_it_shows(tmp_path: Path) -> None:
+    report = build_marts(tmp_path, widget={"manifest_only": ["fct_<script>"]}).check()
+    page = render_html(report)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_grain_comes_from_constraints_or_unique_tests() -> None:
+    node = {"constraints": [], "columns": {"a": {"constraints": []}}}
+    combination = {
+        "unique_id": "test.1",
+        "test_metadata": {
+            "name": "unique_combination_of_columns",
+            "kwargs": {"combination_of_columns": ["a", "b"]},
+        },
+    }
+    unique = {
+        "unique_id": "test.2",
+        "test_metadata": {"name": "unique", "kwargs": {"column_name": "a"}},
+    }
+    assert infer_key(node, [unique, combination]) == ("a", "b")
+    assert infer_key(node, [unique]) == ("a",)
+    node["constraints"] = [{"type": "primary_key", "columns": ["c"]}]
+    assert infer_key(node, [unique]) == ("c",)
+
+
+def model(name: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "resource_type": "model",
+        "name": name,
+        "package_name": "p",
+        "original_file_path": f"models/{name}.sql",
+        "description": "One row per thing.",
+        "access": "protected",
+        "config": {"enabled": True, "materialized": "table"},
+        "columns": {},
+        "constraints": [],
+        **fields,
+    }
+
+
+def test_check_models_rules() -> None:
+    nodes = {
+        "model.p.good": model("good"),
+        "model.p.bare": model("bare", description=""),
+        "model.p.mart": model(
+            "mart",
+            access="public",
+            columns={"a": {"description": "", "data_type": None, "constraints": []}},
+        ),
+        "model.p.increments": model(
+            "increments",
+            config={"enabled": True, "materialized": "incremental", "contract": {}},
+        ),
+        "test.p.t1": {
+            "resource_type": "test",
+            "attached_node": "model.p.good",
+            "test_metadata": {"name": "not_null", "kwargs": {"column_name": "a"}},
+        },
+        "test.p.t2": {"resource_type": "test", "depends_on": {"nodes": ["model.p.mart"]}},
+        "test.p.t3": {"resource_type": "test", "depends_on": {"nodes": ["model.p.increments"]}},
+    }
+    found, tests = problems({"metadata": {"project_name": "p"}, "nodes": nodes, "unit_tests": {}})
+    text = "\n".join(found)
+    assert "model good" not in text
+    assert "model bare has no description" in text and "model bare has no data test" in text
+    assert "column mart.a has no description" in text
+    assert "column mart.a has no data_type" in text
+    assert "public mart mart declares no grain" in text
+    assert "incremental model increments has no unique_key" in text
+    assert tests["model.p.good"]["data"] == 1
+
+
+def test_contract_compare_flags_narrowed_access_and_moves() -> None:
+    released = {"nodes": {"model.p.m": model("m", access="public", schema="marts", alias="m")}}
+    moved = {"nodes": {"model.p.m": model("m", access="protected", schema="marts", alias="m2")}}
+    breaking, _, _ = compare(released, moved)
+    assert any("access changed from public to protected" in line for line in breaking)
+    assert any("moved from marts.m to marts.m2" in line for line in breaking)
+    assert compare(released, released)[0] == []
