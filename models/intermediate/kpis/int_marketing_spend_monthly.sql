@@ -89,7 +89,7 @@ converted as (
                     ~ " || cast(spend_in_months.spend_date as varchar)"
                     ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
                 ) }}
-            else cast(spend_in_months.amount * fx_rates.rate_to_reporting as decimal(38, 12))
+            else cast(spend_in_months.amount as decimal(38, 4)) * fx_rates.rate_to_reporting
         end as spend_unrounded
     from spend_in_months
     left join latest_rate_dates

@@ -200,7 +200,7 @@ flows_converted as (
                     "'No FX rate for ' || currency || ' on or before ' || cast(point_date as varchar)"
                     ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
                 ) }}
-            else amount_local * rate_to_reporting
+            else cast(amount_local as decimal(38, 4)) * rate_to_reporting
         end as amount_reporting,
         cast({{ dbt.date_trunc('month', 'point_date') }} as date) as date_month
     from rates_carried
@@ -307,7 +307,7 @@ invoice_month_collections as (
                         ~ " || cast(invoice_months.date_month as varchar)"
                         ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
                     ) }}
-                else payments.amount * month_end_rates.rate_to_reporting
+                else cast(payments.amount as decimal(38, 4)) * month_end_rates.rate_to_reporting
             end
         ) as collected_reporting
     from invoice_months
@@ -346,7 +346,7 @@ invoice_month_balances as (
                         ~ " || cast(invoice_months.date_month as varchar)"
                         ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
                     ) }}
-                else invoice_months.total_local * month_end_rates.rate_to_reporting
+                else cast(invoice_months.total_local as decimal(38, 4)) * month_end_rates.rate_to_reporting
             end
             - coalesce(invoice_month_collections.collected_reporting, 0),
             0
