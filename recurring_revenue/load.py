@@ -487,7 +487,10 @@ def _threads_setting() -> int:
 def _connect(database: Path, threads: int) -> duckdb.DuckDBPyConnection:
     database.parent.mkdir(parents=True, exist_ok=True)
     try:
-        connection = duckdb.connect(str(database))
+        # A new file is created in the storage format DuckDB 1.x clients can read.
+        connection = duckdb.connect(
+            str(database), config={"storage_compatibility_version": settings.storage_version()}
+        )
     except duckdb.Error as error:
         message = str(error)
         holder = _LOCK_HOLDER.search(message)

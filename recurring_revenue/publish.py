@@ -41,22 +41,15 @@ from typing import Any, TextIO
 import duckdb
 
 from recurring_revenue.dbt_runner import run_dbt
-from recurring_revenue.settings import PROJECT_DIR
+from recurring_revenue.settings import PROJECT_DIR, storage_version
 
 Progress = Callable[[str], None]
 
-#: DuckDB storage format of the warehouse: v1.0.0 is readable by every DuckDB 1.x client.
-DEFAULT_STORAGE_VERSION = "v1.0.0"
 
 AUDIT_SCHEMA = "audit"
 PUBLISH_LOG_TABLE = "publish_log"
 #: Parquet exports kept: the current one and the one before (a reader may still be in it).
 PARQUET_VERSIONS_KEPT = 2
-
-
-def storage_version() -> str:
-    """The storage version new warehouse files are written with ($RRW_STORAGE_VERSION)."""
-    return os.environ.get("RRW_STORAGE_VERSION", DEFAULT_STORAGE_VERSION)
 
 
 @dataclass(frozen=True)

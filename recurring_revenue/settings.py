@@ -26,3 +26,12 @@ def memory_limit() -> str:
 
 def threads() -> int:
     return int(os.environ.get("RRW_THREADS", "2"))
+
+
+def storage_version() -> str:
+    """The DuckDB storage version new warehouse files are written with.
+
+    v1.0.0 by default ($RRW_STORAGE_VERSION), so DuckDB 1.x clients (BI tools)
+    can read the warehouse that DuckDB 2.x builds.
+    """
+    return os.environ.get("RRW_STORAGE_VERSION", "v1.0.0")

@@ -33,8 +33,9 @@ import pytest
 from recurring_revenue.dbt_runner import run_dbt
 from recurring_revenue.generate import generate
 from recurring_revenue.load import load_folder
-from recurring_revenue.publish import export_marts, storage_version
+from recurring_revenue.publish import export_marts
 from recurring_revenue.quality.catalog import MartSpec, load_manifest, public_marts
+from recurring_revenue.settings import storage_version
 from recurring_revenue.tools.check_models import problems
 
 pytestmark = pytest.mark.slow
