@@ -137,29 +137,21 @@ converted as (
         currency_months.has_paused,
         currency_months.has_past_due,
         currency_months.has_free,
-        case
-            when
-                fx_rates.rate_to_reporting is null
-                and (currency_months.mrr_local <> 0 or currency_months.list_mrr_local <> 0)
-                then {{ raise_sql_error(
-                    "'No FX rate for ' || currency_months.currency || ' on or before the snapshot of month '"
-                    ~ " || cast(currency_months.date_month as varchar)"
-                    ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
-                ) }}
-            else currency_months.list_mrr_local * fx_rates.rate_to_reporting
-        end as list_mrr_unrounded,
+        {{ to_reporting_currency(
+            'currency_months.list_mrr_local',
+            'fx_rates.rate_to_reporting',
+            'currency_months.currency',
+            "'the snapshot of month ' || cast(currency_months.date_month as varchar)",
+            needed='currency_months.mrr_local <> 0 or currency_months.list_mrr_local <> 0',
+        ) }} as list_mrr_unrounded,
         currency_months.mrr_local * fx_rates.rate_to_reporting as mrr_unrounded,
-        case
-            when
-                fx_rates.previous_rate_to_reporting is null
-                and currency_months.previous_mrr_local <> 0
-                then {{ raise_sql_error(
-                    "'No FX rate for ' || currency_months.currency || ' on or before the snapshot of the month before '"
-                    ~ " || cast(currency_months.date_month as varchar)"
-                    ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
-                ) }}
-            else currency_months.previous_mrr_local * fx_rates.previous_rate_to_reporting
-        end as previous_mrr_unrounded,
+        {{ to_reporting_currency(
+            'currency_months.previous_mrr_local',
+            'fx_rates.previous_rate_to_reporting',
+            'currency_months.currency',
+            "'the snapshot of the month before ' || cast(currency_months.date_month as varchar)",
+            needed='currency_months.previous_mrr_local <> 0',
+        ) }} as previous_mrr_unrounded,
         currency_months.previous_mrr_local
         * (fx_rates.rate_to_reporting - fx_rates.previous_rate_to_reporting) as fx_impact_unrounded,
         currency_months.date_month

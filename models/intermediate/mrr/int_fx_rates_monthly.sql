@@ -1,19 +1,18 @@
 {#
-    The FX rate each month converts at: for every currency and month, the latest
-    rate on or before the month's snapshot date (metric conventions, MRR rule 8),
-    with the previous month's rate beside it for the FX-impact split. The
-    reporting currency converts at 1.
+    The FX rate each month converts at: for every currency and month, the rate
+    of the month's snapshot date (the latest on or before it; NULL before a
+    currency's first rate), with the previous month's rate beside it for the
+    FX-impact split (metric conventions, MRR rule 8). The reporting currency
+    converts at 1.
 #}
-{%- set reporting_currency = setting('reporting_currency') -%}
-
-with fx_rates as (
+with fx_rates_daily as (
 
     select
         currency,
         rate_to_reporting,
+        rate_day,
         rate_date
-    from {{ ref('stg_billing__fx_rates') }}
-    where currency <> '{{ reporting_currency }}'
+    from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -28,61 +27,24 @@ months as (
 
 currencies as (
 
-    select distinct currency from fx_rates
+    select distinct currency
+    from fx_rates_daily
 
 ),
 
-latest_rate_dates as (
-
-    select
-        fx_rates.currency,
-        months.date_month,
-        max(fx_rates.rate_date) as rate_date
-    from months
-    inner join fx_rates
-        on months.snapshot_date >= fx_rates.rate_date
-    group by
-        fx_rates.currency,
-        months.date_month
-
-),
-
-foreign_rates as (
+currency_months as (
 
     select
         currencies.currency,
         months.date_month,
-        fx_rates.rate_to_reporting,
-        latest_rate_dates.rate_date
+        fx_rates_daily.rate_to_reporting,
+        fx_rates_daily.rate_date
     from currencies
     cross join months
-    left join latest_rate_dates
+    left join fx_rates_daily
         on
-            currencies.currency = latest_rate_dates.currency
-            and months.date_month = latest_rate_dates.date_month
-    left join fx_rates
-        on
-            latest_rate_dates.currency = fx_rates.currency
-            and latest_rate_dates.rate_date = fx_rates.rate_date
-
-),
-
-reporting_rates as (
-
-    select
-        '{{ reporting_currency }}' as currency,
-        date_month,
-        cast(1 as {{ type_rate() }}) as rate_to_reporting,
-        snapshot_date as rate_date
-    from months
-
-),
-
-all_rates as (
-
-    select * from foreign_rates
-    union all
-    select * from reporting_rates
+            currencies.currency = fx_rates_daily.currency
+            and months.snapshot_date = fx_rates_daily.rate_day
 
 ),
 
@@ -90,15 +52,18 @@ final as (
 
     select
         currency,
-        cast(rate_to_reporting as {{ type_rate() }}) as rate_to_reporting,
-        cast(
-            lag(rate_to_reporting) over (partition by currency order by date_month)
-            as {{ type_rate() }}
-        ) as previous_rate_to_reporting,
+        rate_to_reporting,
         date_month,
-        rate_date
-    from all_rates
+        rate_date,
+        lag(rate_to_reporting) over (partition by currency order by date_month) as previous_rate_to_reporting
+    from currency_months
 
 )
 
-select * from final
+select
+    currency,
+    cast(rate_to_reporting as {{ type_rate() }}) as rate_to_reporting,
+    cast(previous_rate_to_reporting as {{ type_rate() }}) as previous_rate_to_reporting,
+    date_month,
+    rate_date
+from final

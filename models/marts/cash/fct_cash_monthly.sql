@@ -6,7 +6,6 @@
     month) are valued at that month's snapshot rate, like a balance sheet.
     Each figure is summed unrounded and rounded half-up to cents once per month.
 #}
-{%- set reporting_currency = setting('reporting_currency') -%}
 
 with invoices as (
 
@@ -43,14 +42,13 @@ payments as (
 
 ),
 
-fx_rates as (
+fx_rates_daily as (
 
     select
         currency,
         rate_to_reporting,
-        rate_date
-    from {{ ref('stg_billing__fx_rates') }}
-    where currency <> '{{ reporting_currency }}'
+        rate_day
+    from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -149,71 +147,23 @@ known_cash_flows as (
 
 ),
 
-{# The latest rate on or before each flow's day: rates and flows in one stream per
-    currency (a rate before a flow of the same day), the rate carried forward onto
-    the flows after it. #}
-rate_points as (
-
-    select
-        currency,
-        cast(null as {{ dbt.type_string() }}) as flow_type,
-        rate_to_reporting,
-        cast(null as {{ type_amount() }}) as amount_local,
-        0 as point_order,
-        rate_date as point_date
-    from fx_rates
-
-    union all
-
-    select
-        currency,
-        flow_type,
-        cast(null as {{ type_rate() }}) as rate_to_reporting,
-        amount_local,
-        1 as point_order,
-        cast(flow_at as date) as point_date
-    from known_cash_flows
-    where currency <> '{{ reporting_currency }}'
-
-),
-
-rates_carried as (
-
-    select
-        currency,
-        flow_type,
-        amount_local,
-        point_order,
-        point_date,
-        {{ carry_forward('rate_to_reporting', 'currency', 'point_date, point_order') }} as rate_to_reporting
-    from rate_points
-
-),
-
+{# Each flow at the rate of its own day (the latest on or before it). #}
 flows_converted as (
 
     select
-        flow_type,
-        case
-            when rate_to_reporting is null
-                then {{ raise_sql_error(
-                    "'No FX rate for ' || currency || ' on or before ' || cast(point_date as varchar)"
-                    ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
-                ) }}
-            else cast(amount_local as decimal(38, 4)) * rate_to_reporting
-        end as amount_reporting,
-        cast({{ dbt.date_trunc('month', 'point_date') }} as date) as date_month
-    from rates_carried
-    where point_order = 1
-
-    union all
-
-    select
-        flow_type,
-        amount_local as amount_reporting,
-        cast({{ dbt.date_trunc('month', 'flow_at') }} as date) as date_month
+        known_cash_flows.flow_type,
+        {{ to_reporting_currency(
+            'known_cash_flows.amount_local',
+            'fx_rates_daily.rate_to_reporting',
+            'known_cash_flows.currency',
+            'cast(cast(known_cash_flows.flow_at as date) as varchar)',
+        ) }} as amount_reporting,
+        cast({{ dbt.date_trunc('month', 'known_cash_flows.flow_at') }} as date) as date_month
     from known_cash_flows
-    where currency = '{{ reporting_currency }}'
+    left join fx_rates_daily
+        on
+            known_cash_flows.currency = fx_rates_daily.currency
+            and cast(known_cash_flows.flow_at as date) = fx_rates_daily.rate_day
 
 ),
 
@@ -300,15 +250,12 @@ invoice_month_collections as (
         invoice_months.invoice_id,
         invoice_months.date_month,
         sum(
-            case
-                when month_end_rates.rate_to_reporting is null
-                    then {{ raise_sql_error(
-                        "'No FX rate for ' || payments.currency || ' on or before the snapshot of month '"
-                        ~ " || cast(invoice_months.date_month as varchar)"
-                        ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
-                    ) }}
-                else cast(payments.amount as decimal(38, 4)) * month_end_rates.rate_to_reporting
-            end
+            {{ to_reporting_currency(
+                'payments.amount',
+                'month_end_rates.rate_to_reporting',
+                'payments.currency',
+                "'the snapshot of month ' || cast(invoice_months.date_month as varchar)",
+            ) }}
         ) as collected_reporting
     from invoice_months
     inner join payments
@@ -339,15 +286,12 @@ invoice_month_balances as (
         invoice_months.settled_at is null
         or invoice_months.settled_at >= invoice_months.snapshot_at as is_open_at_month_end,
         greatest(
-            case
-                when month_end_rates.rate_to_reporting is null
-                    then {{ raise_sql_error(
-                        "'No FX rate for ' || invoice_months.currency || ' on or before the snapshot of month '"
-                        ~ " || cast(invoice_months.date_month as varchar)"
-                        ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
-                    ) }}
-                else cast(invoice_months.total_local as decimal(38, 4)) * month_end_rates.rate_to_reporting
-            end
+            {{ to_reporting_currency(
+                'invoice_months.total_local',
+                'month_end_rates.rate_to_reporting',
+                'invoice_months.currency',
+                "'the snapshot of month ' || cast(invoice_months.date_month as varchar)",
+            ) }}
             - coalesce(invoice_month_collections.collected_reporting, 0),
             0
         ) as balance_reporting

@@ -392,24 +392,22 @@ converted as (
 
     select
         terms_with_states.*,
+        {{ to_reporting_currency(
+            'terms_with_states.annual_unit_price_before',
+            'before_rates.rate_to_reporting',
+            'terms_with_states.currency_before',
+            "'the snapshot of month ' || cast(terms_with_states.rate_month as varchar)",
+            amount_scale=4,
+        ) }} as annual_unit_value_before,
         case
-            when before_rates.rate_to_reporting is null
-                then {{ raise_sql_error(
-                    "'No FX rate for ' || terms_with_states.currency_before || ' on or before the snapshot of month '"
-                    ~ " || cast(terms_with_states.rate_month as varchar)"
-                    ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
+            when terms_with_states.outcome = 'renewed'
+                then {{ to_reporting_currency(
+                    'terms_with_states.annual_unit_price_after',
+                    'after_rates.rate_to_reporting',
+                    'terms_with_states.currency_after',
+                    "'the snapshot of month ' || cast(terms_with_states.rate_month as varchar)",
+                    amount_scale=4,
                 ) }}
-            else cast(terms_with_states.annual_unit_price_before as decimal(38, 4)) * before_rates.rate_to_reporting
-        end as annual_unit_value_before,
-        case
-            when terms_with_states.outcome <> 'renewed' then null
-            when after_rates.rate_to_reporting is null
-                then {{ raise_sql_error(
-                    "'No FX rate for ' || terms_with_states.currency_after || ' on or before the snapshot of month '"
-                    ~ " || cast(terms_with_states.rate_month as varchar)"
-                    ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
-                ) }}
-            else cast(terms_with_states.annual_unit_price_after as decimal(38, 4)) * after_rates.rate_to_reporting
         end as annual_unit_value_after
     from terms_with_states
     left join fx_rates as before_rates
