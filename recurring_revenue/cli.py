@@ -60,7 +60,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from recurring_revenue.generate import generate
 
     data = Path(args.data)
-    _say(f"generating {args.customers:,} demo customers (seed {args.seed}) into {data}")
     generate(out_dir=data, customers=args.customers, seed=args.seed, progress=_say)
     return _main_job(data=data, from_published=False, args=args)
 
