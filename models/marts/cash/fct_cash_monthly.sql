@@ -147,23 +147,43 @@ known_cash_flows as (
 
 ),
 
-{# Each flow at the rate of its own day (the latest on or before it). #}
+{# Flows summed per type, currency and day: every flow of a day converts at the
+   same rate, and rate x sum is exactly the sum of rate x amount, so the
+   conversion joins a few thousand rows instead of every payment. #}
+daily_flows as (
+
+    select
+        flow_type,
+        currency,
+        cast(flow_at as date) as flow_date,
+        sum(amount_local) as amount_local,
+        count(*) as flows
+    from known_cash_flows
+    group by
+        flow_type,
+        currency,
+        cast(flow_at as date)
+
+),
+
+{# Each day's flows at the rate of that day (the latest on or before it). #}
 flows_converted as (
 
     select
-        known_cash_flows.flow_type,
+        daily_flows.flow_type,
+        daily_flows.flows,
         {{ to_reporting_currency(
-            'known_cash_flows.amount_local',
+            'daily_flows.amount_local',
             'fx_rates_daily.rate_to_reporting',
-            'known_cash_flows.currency',
-            'cast(cast(known_cash_flows.flow_at as date) as varchar)',
+            'daily_flows.currency',
+            'cast(daily_flows.flow_date as varchar)',
         ) }} as amount_reporting,
-        cast({{ dbt.date_trunc('month', 'known_cash_flows.flow_at') }} as date) as date_month
-    from known_cash_flows
+        cast({{ dbt.date_trunc('month', 'daily_flows.flow_date') }} as date) as date_month
+    from daily_flows
     left join fx_rates_daily
         on
-            known_cash_flows.currency = fx_rates_daily.currency
-            and cast(known_cash_flows.flow_at as date) = fx_rates_daily.rate_day
+            daily_flows.currency = fx_rates_daily.currency
+            and daily_flows.flow_date = fx_rates_daily.rate_day
 
 ),
 
@@ -175,15 +195,28 @@ flows_monthly as (
         sum(case when flow_type = 'collection' then amount_reporting else 0 end) as collected,
         sum(case when flow_type = 'refund' then amount_reporting else 0 end) as refunded,
         sum(case when flow_type = 'failed_charge' then amount_reporting else 0 end) as failed_payment_amount,
-        sum(case when flow_type = 'failed_charge' then 1 else 0 end) as failed_payment_attempts
+        sum(case when flow_type = 'failed_charge' then flows else 0 end) as failed_payment_attempts
     from flows_converted
     group by date_month
 
 ),
 
+{# Charges per invoice: its last successful charge and its last attempt. #}
+invoice_charges as (
+
+    select
+        invoice_id,
+        max(case when payment_type = 'charge' and status = 'succeeded' then occurred_at end) as last_success_at,
+        max(case when payment_type = 'charge' then occurred_at end) as last_attempt_at
+    from payments
+    group by invoice_id
+
+),
+
 {# When an invoice stops being receivable: a paid one at its last successful
     charge; an uncollectible one is written off at its last charge attempt (the end
-    of dunning), or at issue without any. Open ones stay receivable. #}
+    of dunning), or at issue without any. Open ones stay receivable. Invoices
+    issued after the as-of date are not yet receivable. #}
 invoice_settlements as (
 
     select
@@ -193,36 +226,22 @@ invoice_settlements as (
         billed_invoices.issued_at,
         billed_invoices.status = 'uncollectible' as is_written_off,
         case billed_invoices.status
-            when 'paid'
-                then coalesce(
-                    max(
-                        case
-                            when payments.payment_type = 'charge' and payments.status = 'succeeded'
-                                then payments.occurred_at
-                        end
-                    ),
-                    billed_invoices.issued_at
-                )
-            when 'uncollectible'
-                then coalesce(
-                    max(case when payments.payment_type = 'charge' then payments.occurred_at end),
-                    billed_invoices.issued_at
-                )
+            when 'paid' then coalesce(invoice_charges.last_success_at, billed_invoices.issued_at)
+            when 'uncollectible' then coalesce(invoice_charges.last_attempt_at, billed_invoices.issued_at)
         end as settled_at
     from billed_invoices
-    left join payments
-        on billed_invoices.invoice_id = payments.invoice_id
-    group by
-        billed_invoices.invoice_id,
-        billed_invoices.currency,
-        billed_invoices.total_local,
-        billed_invoices.issued_at,
-        billed_invoices.status
+    cross join as_of
+    left join invoice_charges
+        on billed_invoices.invoice_id = invoice_charges.invoice_id
+    where billed_invoices.issued_at < as_of.cutoff_at
 
 ),
 
-{# Each invoice at every month end from its issue to the month it is settled. #}
-invoice_months as (
+{# The month ends an invoice matters at: from its issue month while it is open
+    at the month end (settled at or after that month's snapshot), plus the month
+    it is written off in. Most invoices are paid in the month they are issued
+    and have none, so they are dropped before any month is joined. #}
+invoice_month_ranges as (
 
     select
         invoice_settlements.invoice_id,
@@ -230,16 +249,37 @@ invoice_months as (
         invoice_settlements.total_local,
         invoice_settlements.is_written_off,
         invoice_settlements.settled_at,
+        cast({{ dbt.date_trunc('month', 'invoice_settlements.issued_at') }} as date) as first_month,
+        case
+            when invoice_settlements.settled_at is null or invoice_settlements.settled_at >= as_of.cutoff_at
+                then as_of.as_of_month
+            when invoice_settlements.is_written_off
+                then cast({{ dbt.date_trunc('month', 'invoice_settlements.settled_at') }} as date)
+            else cast(
+                {{ dbt.dateadd('month', -1, dbt.date_trunc('month', 'invoice_settlements.settled_at')) }} as date
+            )
+        end as last_month
+    from invoice_settlements
+    cross join as_of
+
+),
+
+invoice_months as (
+
+    select
+        invoice_month_ranges.invoice_id,
+        invoice_month_ranges.currency,
+        invoice_month_ranges.total_local,
+        invoice_month_ranges.is_written_off,
+        invoice_month_ranges.settled_at,
         months.date_month,
         months.snapshot_at
-    from invoice_settlements
+    from invoice_month_ranges
     inner join months
         on
-            invoice_settlements.issued_at < months.snapshot_at
-            and (
-                invoice_settlements.settled_at is null
-                or months.date_month <= {{ dbt.date_trunc('month', 'invoice_settlements.settled_at') }}
-            )
+            invoice_month_ranges.first_month <= months.date_month
+            and invoice_month_ranges.last_month >= months.date_month
+    where invoice_month_ranges.first_month <= invoice_month_ranges.last_month
 
 ),
 
