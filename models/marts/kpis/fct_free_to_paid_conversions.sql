@@ -3,8 +3,8 @@
     KPIs"): customers whose first plan was free, how many of them later became
     paying, the rate and the median days from the free plan's start to the first
     paying instant. No window: "later became paying" up to the as-of date (the
-    trial window setting does not apply). The median is portable: the middle
-    row, or the mean of the two middle rows, by row_number and count.
+    trial window setting does not apply). The median is the middle value, or
+    the mean of the two middle ones (median_of).
 #}
 with months as (
 
@@ -16,7 +16,6 @@ with months as (
 free_customers as (
 
     select
-        customer_id,
         days_to_convert,
         is_converted,
         signup_month
@@ -29,31 +28,9 @@ cohort_counts as (
     select
         signup_month,
         count(*) as free_customers,
-        sum(case when is_converted then 1 else 0 end) as converted
+        sum(case when is_converted then 1 else 0 end) as converted,
+        {{ median_of('case when is_converted then days_to_convert end') }} as median_days_to_convert
     from free_customers
-    group by signup_month
-
-),
-
-conversions_ranked as (
-
-    select
-        signup_month,
-        days_to_convert,
-        row_number() over (partition by signup_month order by days_to_convert, customer_id) as conversion_rank,
-        count(*) over (partition by signup_month) as conversions
-    from free_customers
-    where is_converted
-
-),
-
-medians as (
-
-    select
-        signup_month,
-        {{ divide_round('sum(days_to_convert)', 'count(*)', scale=1) }} as median_days_to_convert
-    from conversions_ranked
-    where 2 * conversion_rank between conversions and conversions + 2
     group by signup_month
 
 ),
@@ -68,12 +45,10 @@ final as (
             {{ divide_round('coalesce(cohort_counts.converted, 0)', 'cohort_counts.free_customers', scale=6) }}
             as {{ type_ratio() }}
         ) as conversion_rate,
-        cast(medians.median_days_to_convert as decimal(18, 1)) as median_days_to_convert
+        cohort_counts.median_days_to_convert
     from months
     left join cohort_counts
         on months.date_month = cohort_counts.signup_month
-    left join medians
-        on months.date_month = medians.signup_month
 
 )
 

@@ -2,8 +2,8 @@
     Trial-to-paid conversion by the month the trial started (metric
     conventions, "Monthly KPIs"): trials started, how many of them later became
     paying (within trial_conversion_window_days when set), the rate and the
-    median days to convert. The median is portable: the middle row, or the mean
-    of the two middle rows, by row_number and count.
+    median days to convert: the middle value, or the mean of the two middle
+    ones (median_of).
 #}
 {%- set window_days = setting('trial_conversion_window_days') -%}
 {%- set within_window = 'true' if window_days is none else 'days_to_convert <= ' ~ window_days -%}
@@ -18,7 +18,6 @@ with months as (
 trials as (
 
     select
-        subscription_id,
         days_to_convert,
         is_converted,
         trial_month
@@ -29,7 +28,6 @@ trials as (
 trials_judged as (
 
     select
-        subscription_id,
         days_to_convert,
         trial_month,
         is_converted and {{ within_window }} as is_counted
@@ -42,31 +40,9 @@ cohort_counts as (
     select
         trial_month,
         count(*) as trials,
-        sum(case when is_counted then 1 else 0 end) as converted
+        sum(case when is_counted then 1 else 0 end) as converted,
+        {{ median_of('case when is_counted then days_to_convert end') }} as median_days_to_convert
     from trials_judged
-    group by trial_month
-
-),
-
-conversions_ranked as (
-
-    select
-        trial_month,
-        days_to_convert,
-        row_number() over (partition by trial_month order by days_to_convert, subscription_id) as conversion_rank,
-        count(*) over (partition by trial_month) as conversions
-    from trials_judged
-    where is_counted
-
-),
-
-medians as (
-
-    select
-        trial_month,
-        {{ divide_round('sum(days_to_convert)', 'count(*)', scale=1) }} as median_days_to_convert
-    from conversions_ranked
-    where 2 * conversion_rank between conversions and conversions + 2
     group by trial_month
 
 ),
@@ -81,12 +57,10 @@ final as (
             {{ divide_round('coalesce(cohort_counts.converted, 0)', 'cohort_counts.trials', scale=6) }}
             as {{ type_ratio() }}
         ) as conversion_rate,
-        cast(medians.median_days_to_convert as decimal(18, 1)) as median_days_to_convert
+        cohort_counts.median_days_to_convert
     from months
     left join cohort_counts
         on months.date_month = cohort_counts.trial_month
-    left join medians
-        on months.date_month = medians.trial_month
 
 )
 
