@@ -86,8 +86,11 @@ def semantic_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehous
     project.mkdir()
     for entry in PROJECT_ENTRIES:
         (project / entry).symlink_to(PROJECT_DIR / entry)
-    env = {key: value for key, value in warehouse.env().items() if key != "DBT_TARGET_PATH"}
-    parsed = run_dbt(["parse"], env=env, project_dir=project, capture=True)
+    # --target-path wins over a DBT_TARGET_PATH the caller may have exported.
+    target = str(project / "target")
+    parsed = run_dbt(
+        ["parse", "--target-path", target], env=warehouse.env(), project_dir=project, capture=True
+    )
     assert parsed.returncode == 0, dbt_output(parsed)[-5000:]
     assert (project / "target" / "semantic_manifest.json").exists()
     return warehouse, project
