@@ -61,11 +61,7 @@ duplicates_flagged as (
 
     select
         *,
-        check_reason is null
-        and row_number() over (
-            partition by currency, rate_date
-            order by case when check_reason is null then 0 else 1 end, source_row_number
-        ) > 1 as is_duplicate_key
+        {{ is_duplicate_key(['currency', 'rate_date']) }} as is_duplicate_key
     from checked
 
 ),
@@ -74,9 +70,7 @@ verdicts as (
 
     select
         *,
-        case when is_duplicate_key then 'currency|rate_date' else check_column end as reject_column,
-        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
-        case when is_duplicate_key then record_key else check_value end as reject_value
+        {{ duplicate_key_verdict(['currency', 'rate_date'], 'record_key') }}
     from duplicates_flagged
 
 ),

@@ -71,11 +71,7 @@ duplicates_flagged as (
 
     select
         *,
-        check_reason is null
-        and row_number() over (
-            partition by spend_date, channel, currency
-            order by case when check_reason is null then 0 else 1 end, source_row_number
-        ) > 1 as is_duplicate_key
+        {{ is_duplicate_key(['spend_date', 'channel', 'currency']) }} as is_duplicate_key
     from checked
 
 ),
@@ -84,9 +80,7 @@ verdicts as (
 
     select
         *,
-        case when is_duplicate_key then 'spend_date|channel|currency' else check_column end as reject_column,
-        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
-        case when is_duplicate_key then record_key else check_value end as reject_value
+        {{ duplicate_key_verdict(['spend_date', 'channel', 'currency'], 'record_key') }}
     from duplicates_flagged
 
 ),

@@ -78,11 +78,7 @@ duplicates_flagged as (
 
     select
         *,
-        check_reason is null
-        and row_number() over (
-            partition by payment_id
-            order by case when check_reason is null then 0 else 1 end, source_row_number
-        ) > 1 as is_duplicate_key
+        {{ is_duplicate_key(['payment_id']) }} as is_duplicate_key
     from checked
 
 ),
@@ -91,9 +87,7 @@ verdicts as (
 
     select
         *,
-        case when is_duplicate_key then 'payment_id' else check_column end as reject_column,
-        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
-        case when is_duplicate_key then payment_id else check_value end as reject_value
+        {{ duplicate_key_verdict(['payment_id'], 'payment_id') }}
     from duplicates_flagged
 
 ),

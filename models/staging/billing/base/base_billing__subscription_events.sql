@@ -114,11 +114,7 @@ duplicates_flagged as (
 
     select
         *,
-        check_reason is null
-        and row_number() over (
-            partition by event_id
-            order by case when check_reason is null then 0 else 1 end, source_row_number
-        ) > 1 as is_duplicate_key
+        {{ is_duplicate_key(['event_id']) }} as is_duplicate_key
     from checked
 
 ),
@@ -127,9 +123,7 @@ verdicts as (
 
     select
         *,
-        case when is_duplicate_key then 'event_id' else check_column end as reject_column,
-        case when is_duplicate_key then 'duplicate_key' else check_reason end as reject_reason,
-        case when is_duplicate_key then event_id else check_value end as reject_value
+        {{ duplicate_key_verdict(['event_id'], 'event_id') }}
     from duplicates_flagged
 
 ),
