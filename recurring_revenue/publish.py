@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from typing import Any, TextIO
 import duckdb
 
 from recurring_revenue.dbt_runner import run_dbt
+from recurring_revenue.readers import read_only as _read_only
 from recurring_revenue.settings import PROJECT_DIR, storage_version
 
 Progress = Callable[[str], None]
@@ -129,10 +131,9 @@ class PublishResult:
                 f"{AUDIT_SCHEMA}.{PUBLISH_LOG_TABLE})\n"
                 "Query it read-only, with a short-lived connection (a build can publish "
                 "beside you):\n"
-                f"  .venv/bin/python -c \"import duckdb; c = duckdb.connect('{paths.published}', "
+                f"  {_python()} -c \"import duckdb; c = duckdb.connect('{paths.published}', "
                 "read_only=True); print(c.sql('select * from marts.fct_mrr_monthly order by "
-                "date_month desc limit 12')); c.close()\"\n"
-                f"  duckdb -readonly {paths.published}"
+                "date_month desc limit 12')); c.close()\""
             )
         kept = (
             f"\nThe unpublished build is kept for inspection at {paths.building}."
@@ -642,15 +643,6 @@ def _refuse_if_opened_for_writing(published: Path) -> None:
 
 
 @contextlib.contextmanager
-def _read_only(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(str(database), read_only=True)
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-@contextlib.contextmanager
 def _exclusive(paths: PublishPaths) -> Iterator[TextIO]:
     """One main job per published file at a time (an advisory lock on a side file)."""
     handle = paths.lock.open("a+", encoding="utf-8")
@@ -693,6 +685,14 @@ def _fsync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def _python() -> str:
+    """This interpreter, as a user would type it: relative to the working folder if inside."""
+    executable = Path(sys.executable)
+    with contextlib.suppress(ValueError):
+        return str(executable.relative_to(Path.cwd()))
+    return str(executable)
 
 
 def _now() -> str:

@@ -1,17 +1,16 @@
 """What the checks read: the warehouse through short-lived read-only connections, and
 the public marts from dbt's manifest.
 
-Every read opens its own `duckdb.connect(path, read_only=True)` and closes it at
-once, so a check never holds the file longer than one query and never blocks a
-writer between queries. (great-expectations 1.x's SQL datasource does not work
+Every read opens its own read-only connection (`recurring_revenue.readers`: a fresh
+instance, so a connection held elsewhere in the process cannot pin an old publish)
+and closes it at once, so a check never holds the file longer than one query and
+never blocks a writer between queries. (great-expectations 1.x's SQL datasource does not work
 on DuckDB; its pandas datasource validates what these reads return.)
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,20 +20,10 @@ import pandas as pd
 
 from recurring_revenue.contract import LOAD_LOG_TABLE, RAW_SCHEMA
 from recurring_revenue.dbt_runner import run_dbt
+from recurring_revenue.readers import read_only
 
 #: Schemas the checks look at.
 SCHEMAS = ("raw", "staging", "marts")
-
-
-@contextmanager
-def read_only(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection that lives for one `with` block, in UTC."""
-    connection = duckdb.connect(str(database), read_only=True)
-    try:
-        connection.execute("SET TimeZone = 'UTC'")
-        yield connection
-    finally:
-        connection.close()
 
 
 def read_frame(database: Path, sql: str) -> pd.DataFrame:
