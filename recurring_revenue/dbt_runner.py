@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from recurring_revenue.settings import PROJECT_DIR
+from recurring_revenue.settings import PROJECT_DIR, absolute_database, database_path
 
 
 def dbt_executable() -> str:
@@ -31,6 +31,10 @@ def run_dbt(
 ) -> subprocess.CompletedProcess[str]:
     """Run `dbt <args>` in the project directory; the profile comes from there too."""
     full_env = {**os.environ, **(env or {})}
+    # dbt runs in the project folder: give it the warehouse path the caller means,
+    # a relative one taken from the caller's working folder (settings.database_path).
+    path = full_env.get("RRW_DUCKDB_PATH") or str(database_path())
+    full_env["RRW_DUCKDB_PATH"] = absolute_database(path)
     command = [dbt_executable(), *args, "--project-dir", str(project_dir)]
     if "--profiles-dir" not in args:
         command += ["--profiles-dir", str(project_dir)]

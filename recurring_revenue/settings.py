@@ -7,6 +7,7 @@ Every value comes from an environment variable with a default, the same ones
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -15,9 +16,25 @@ DEFAULT_DATABASE = "warehouse/recurring_revenue.duckdb"
 
 
 def database_path() -> Path:
-    """The warehouse file, relative paths taken from the project directory."""
-    path = Path(os.environ.get("RRW_DUCKDB_PATH", DEFAULT_DATABASE))
-    return path if path.is_absolute() else PROJECT_DIR / path
+    """The warehouse file, as an absolute path.
+
+    A relative `$RRW_DUCKDB_PATH` is taken from the working folder, as every other
+    path a user types (`--database`, `--data`) and as dbt takes it when run by hand;
+    without the variable, the file is `warehouse/recurring_revenue.duckdb` in the
+    project folder. `run_dbt` hands dbt this absolute path, because it runs dbt in
+    the project folder.
+    """
+    configured = os.environ.get("RRW_DUCKDB_PATH")
+    if not configured:
+        return PROJECT_DIR / DEFAULT_DATABASE
+    return Path(absolute_database(configured))
+
+
+def absolute_database(path: str) -> str:
+    """`path` from the working folder; `:memory:` and `md:`-style URIs unchanged."""
+    if path == ":memory:" or re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", path):
+        return path
+    return str(Path(path).expanduser().absolute())
 
 
 def memory_limit() -> str:
