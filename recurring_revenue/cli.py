@@ -77,7 +77,7 @@ def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace)
         published or settings.database_path(),
         data,
         from_published=from_published,
-        dbt_args=_dbt_args(args.dbt_args),
+        dbt_args=args.dbt_args,
         check_options=_check_options(args),
         progress=_say,
     )
@@ -86,10 +86,6 @@ def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace)
     for notice in result.notices:
         print(f"Notice: {notice}", file=stream)
     return 0 if result.published else 1
-
-
-def _dbt_args(extra: list[str]) -> list[str]:
-    return extra[1:] if extra[:1] == ["--"] else extra
 
 
 def _check_options(args: argparse.Namespace) -> dict[str, float | int]:
@@ -228,13 +224,23 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser(
         "build",
         help="run dbt build on the warehouse (extra arguments go to dbt)",
+        description="Run `dbt build` on the warehouse ($RRW_DUCKDB_PATH) after `rrw load`. "
+        "Every argument is passed to dbt build.",
+        epilog="examples:\n"
+        "  rrw build --select fct_mrr_monthly+\n"
+        "  rrw build --vars '{pause_treatment: churn}'\n"
+        "  rrw build -- --full-refresh      (everything after -- goes to dbt as is)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
-    build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
-    build.set_defaults(func=_cmd_build)
+    build.set_defaults(func=_cmd_build, dbt_args=[])
 
     demo = commands.add_parser(
         "demo",
         help="the main job on demo data: generate, load, build, check, publish",
+        epilog=_DBT_ARGS_EPILOG.format(command="demo"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
         description="Generate the demo billing data, then run the main job on it: load it "
         "into a new build file, audit raw, dbt source freshness, dbt build, audit staging and "
         "marts with great-expectations, and only if every gate passes replace the published "
@@ -244,12 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--data", default="data/demo", help="where the demo files are written")
     _add_check_bounds(demo)
-    demo.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
-    demo.set_defaults(func=_cmd_demo)
+    demo.set_defaults(func=_cmd_demo, dbt_args=[])
 
     publish = commands.add_parser(
         "publish",
         help="the main job on your data: load, build, check, publish atomically",
+        epilog=_DBT_ARGS_EPILOG.format(command="publish --data FOLDER"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
         description="Write-audit-publish: load FOLDER (or, without --data, rebuild from the "
         "published warehouse's raw data) into a build file beside the published one, run "
         "the raw audit, dbt source freshness, dbt build and the staging and mart audits on "
@@ -265,8 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish.add_argument("--database", help="published warehouse (default: $RRW_DUCKDB_PATH)")
     _add_check_bounds(publish)
-    publish.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
-    publish.set_defaults(func=_cmd_publish)
+    publish.set_defaults(func=_cmd_publish, dbt_args=[])
 
     check = commands.add_parser(
         "check",
@@ -347,10 +354,60 @@ def _add_check_bounds(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+_DBT_ARGS_EPILOG = """\
+Arguments rrw does not know are passed to dbt build, as are all after --.
+examples:
+  rrw {command} --vars '{{pause_treatment: churn, reporting_currency: EUR}}'
+  rrw {command} --threads 4
+  rrw {command} -- --full-refresh"""
+
+#: Commands whose unknown arguments (and all after `--`) go to dbt build.
+_PASSES_DBT_ARGS = ("build", "demo", "publish")
+
+#: Exit codes, the same for every command (documented in the README).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """rrw's own options; for build, demo and publish the rest goes to dbt build.
+
+    Everything after the first `--` is dbt's as is; before it, arguments rrw does not
+    know (`--select x`, `--vars '{...}'`) are dbt's too, in their order.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
-    return args.func(args)
+    ours, dbt_tail = argv, []
+    if "--" in argv:
+        split = argv.index("--")
+        ours, dbt_tail = argv[:split], argv[split + 1 :]
+    args, unknown = parser.parse_known_args(ours)
+    if args.command not in _PASSES_DBT_ARGS:
+        if unknown or dbt_tail:
+            parser.error(f"unrecognized arguments: {' '.join(unknown + dbt_tail)}")
+        return args
+    args.dbt_args = [*unknown, *dbt_tail]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(
+            f"\nrrw {args.command}: interrupted (Ctrl-C); {_INTERRUPTED.get(args.command, '')}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+
+
+#: What an interruption leaves behind, per command (the load and publish say it exactly).
+_INTERRUPTED = {
+    "generate": "the output folder may hold a partial dataset: generate it again.",
+    "build": "dbt stopped; models built before the interruption stay, run it again.",
+    "check": "no report was written.",
+    "contracts": "nothing was released.",
+    "bench": "the figures so far are above; cached datasets are kept.",
+}
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ and the bytes do not depend on `workers`.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -161,6 +162,11 @@ def _inject_small_table_bad_rows(
     return injector.manifest
 
 
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and says so (no tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _chunk_results(config: GeneratorConfig, workers: int) -> Iterator[ChunkResult]:
     """Every chunk's result, in chunk order, computed by `workers` processes."""
     tasks = (ChunkTask(config, chunk) for chunk in range(config.chunk_count))
@@ -169,14 +175,21 @@ def _chunk_results(config: GeneratorConfig, workers: int) -> Iterator[ChunkResul
         yield from map(run_chunk, tasks)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_ignore_interrupt
+    ) as pool:
         pending: deque[Future[ChunkResult]] = deque()
-        for task in tasks:
-            pending.append(pool.submit(run_chunk, task))
-            if len(pending) >= 2 * workers:
+        try:
+            for task in tasks:
+                pending.append(pool.submit(run_chunk, task))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        except BaseException:
+            # Interrupted or failed: drop the queued chunks instead of computing them.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 class _Reporter:
