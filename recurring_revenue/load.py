@@ -19,6 +19,7 @@ import csv
 import difflib
 import hashlib
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -52,6 +53,10 @@ _BOM = b"\xef\xbb\xbf"
 _MAX_HEADER_LINE_BYTES = 1 << 20
 _MAX_HEADER_LINES = 100
 _REJECTS_LIMIT = 100
+#: Python's csv module refuses fields over 128 KB by default; DuckDB reads lines up to 2 MB.
+_MAX_FIELD_BYTES = 1 << 22
+#: How many records the field count reads between looks at its stop flag.
+_STOP_CHECK_EVERY = 1 << 16
 _LINES_SHOWN = 5
 _COMPRESSED_SUFFIXES = (".gz", ".zip", ".bz2", ".xz", ".zst")
 _FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
@@ -700,19 +705,97 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, source: _Source, lineage: _
         "store_rejects = true, rejects_table = '_rrw_reject_errors', "
         f"rejects_scan = '_rrw_reject_scans', rejects_limit = {_REJECTS_LIMIT})"
     )
-    try:
-        result = connection.execute(statement).fetchone()
-    except duckdb.InvalidInputException as error:
-        raise LoadError(_csv_failure_message(source, str(error))) from error
-    rejects = connection.execute(
-        "SELECT DISTINCT errors.line, errors.error_type, errors.error_message "
-        "FROM _rrw_reject_errors AS errors JOIN _rrw_reject_scans AS scans "
-        "USING (scan_id, file_id) WHERE scans.file_path = ? ORDER BY errors.line",
-        [path],
-    ).fetchall()
-    if rejects:
-        raise LoadError(_csv_rejects_message(source, rejects))
+    # DuckDB's reader silently drops empty fields at the end of a row that has more fields
+    # than the header (`1,99,50,0,` read as 4 fields), which shifts every later value one
+    # column to the left. So every record's fields are also counted with Python's csv
+    # module, in a thread beside the DuckDB scan (which releases the GIL).
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(_wrong_field_counts, source.path, len(source.names), stop)
+        try:
+            try:
+                result = connection.execute(statement).fetchone()
+            except duckdb.InvalidInputException as error:
+                raise LoadError(_csv_failure_message(source, str(error))) from error
+            rejects = connection.execute(
+                "SELECT DISTINCT errors.line, errors.error_type, errors.error_message "
+                "FROM _rrw_reject_errors AS errors JOIN _rrw_reject_scans AS scans "
+                "USING (scan_id, file_id) WHERE scans.file_path = ? ORDER BY errors.line",
+                [path],
+            ).fetchall()
+            if rejects:
+                raise LoadError(_csv_rejects_message(source, rejects))
+        except BaseException:
+            stop.set()
+            raise
+        wrong = counted.result()
+    if wrong:
+        raise LoadError(_field_count_message(source, wrong))
     return int(result[0]) if result else 0
+
+
+def _wrong_field_counts(path: Path, expected: int, stop: threading.Event) -> list[tuple[int, int]]:
+    """(first line, fields) of the records whose field count is not `expected`.
+
+    Only called on a file DuckDB read without a structural error, so it is valid UTF-8
+    CSV; blank lines are skipped, as DuckDB does. At most _REJECTS_LIMIT are returned.
+    """
+    if csv.field_size_limit() < _MAX_FIELD_BYTES:
+        csv.field_size_limit(_MAX_FIELD_BYTES)
+    wrong: list[tuple[int, int]] = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        next(reader, None)
+        line = reader.line_num
+        try:
+            for number, record in enumerate(reader):
+                first_line, line = line + 1, reader.line_num
+                if record and len(record) != expected:
+                    wrong.append((first_line, len(record)))
+                    if len(wrong) >= _REJECTS_LIMIT:
+                        break
+                if number % _STOP_CHECK_EVERY == 0 and stop.is_set():
+                    break
+        except csv.Error:
+            # DuckDB accepted what Python's reader does not: refuse rather than guess.
+            wrong.append((line + 1, -1))
+    return wrong
+
+
+def _field_count_message(source: _Source, wrong: list[tuple[int, int]]) -> str:
+    line, found = wrong[0]
+    fields = len(source.names)
+    if found < 0:
+        what = (
+            "not well-formed CSV (a quote inside an unquoted value?). Quote the whole value "
+            'and write a quote inside it as two quotes ("")'
+        )
+    elif found > fields:
+        what = (
+            f"{found} fields where the header has {fields}: the row has more values than "
+            "columns, so its values would land in the wrong columns. Usually an unquoted "
+            "comma splits a number: a decimal comma (99,50) or a thousands separator "
+            "(1,200). Write numbers with a dot decimal and no thousands separator (99.50, "
+            'not 99,50; 1200, not 1,200), or quote the value ("99,50"); quote text that '
+            'contains commas ("Acme, Inc.")'
+        )
+    else:
+        what = (
+            f"{found} fields where the header has {fields}: the row has fewer values than "
+            "columns. Every row needs exactly one field per header column (an empty field "
+            "for an empty value)"
+        )
+    others = [number for number, _count in wrong[1:]]
+    more = ""
+    if others:
+        shown = ", ".join(str(number) for number in others[:_LINES_SHOWN])
+        suffix = ", ..." if len(others) > _LINES_SHOWN else ""
+        capped = "at least " if len(wrong) >= _REJECTS_LIMIT else ""
+        plural = "s have" if len(others) > 1 else " has"
+        more = (
+            f" {capped}{len(others)} more line{plural} the wrong number of fields: {shown}{suffix}."
+        )
+    return f"{source.file_name} line {line}: {what}.{more}\n{_NOTHING_CHANGED}"
 
 
 def _csv_rejects_message(source: _Source, rejects: list[tuple[int, str, str]]) -> str:

@@ -703,6 +703,31 @@ def _latin1_late_line(folder: Path) -> Path:
     return folder
 
 
+def _decimal_comma_before_empty_last_field(folder: Path) -> Path:
+    # DuckDB's reader drops empty fields at the end of a row with too many fields, so this
+    # row of 13 fields (amount 99,50 unquoted, tax empty) used to load as amount 99 and
+    # discount 50, every later value one column to the left.
+    path = folder / "invoice_line_items.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "L-2,I-001,S-001,P-001,one_time,,,,1,99,50,0,\n"
+        + "L-3,I-001,S-001,P-001,one_time,,,,1,2.00,0,0\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _thousands_separator_before_empty_fields(folder: Path) -> Path:
+    path = folder / "plans.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "P-2,Big,Widget,subscription,year,1,EUR,1,200,\n"
+        + "P-3,Bigger,Widget,subscription,year,1,EUR,2,400,,\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
 STRUCTURAL_PROBLEMS: dict[str, tuple[Breaker, list[str]]] = {
     "folder missing": (_missing_folder, ["folder", "nowhere does not exist"]),
     "required table missing": (
@@ -740,6 +765,24 @@ STRUCTURAL_PROBLEMS: dict[str, tuple[Breaker, list[str]]] = {
     "too few fields": (
         _too_few_fields,
         ["invoices.csv line 3: 3 fields where the header has 6", "1 more line has", ": 4."],
+    ),
+    "extra field hidden by an empty last field": (
+        _decimal_comma_before_empty_last_field,
+        [
+            "invoice_line_items.csv line 4: 13 fields where the header has 12",
+            "99,50",
+            "quote the value",
+            "dot",
+        ],
+    ),
+    "extra fields hidden by empty last fields": (
+        _thousands_separator_before_empty_fields,
+        [
+            "plans.csv line 3: 10 fields where the header has 9",
+            "1 more line has",
+            ": 4.",
+            "1,200",
+        ],
     ),
     "unclosed quote": (_unclosed_quote, ["payments.csv line 3: a quoted value is not closed"]),
     "mixed line endings": (
