@@ -209,29 +209,38 @@ def load_folder(folder: Path, database: Path, progress: Progress | None = None) 
 
 
 def _inspect_folder(folder: Path) -> _Plan:
-    if not folder.exists():
-        raise LoadError(
-            f"folder {folder} does not exist: pass the folder that holds the billing files "
-            f"(<table>.csv or <table>.parquet, see docs/raw-contract.md).\n{_NOTHING_CHANGED}"
-        )
-    if not folder.is_dir():
-        raise LoadError(
-            f"{folder} is not a folder: pass the folder that holds the billing files, "
-            f"not a single file.\n{_NOTHING_CHANGED}"
-        )
     plan = _Plan(folder=folder)
     expected = {f"{table.name}.{suffix}": table for table in TABLES for suffix in FILE_FORMATS}
     found: dict[str, list[Path]] = {table.name: [] for table in TABLES}
     ignored: list[str] = []
-    for entry in sorted(folder.iterdir(), key=lambda path: path.name):
-        name = entry.name
-        if name.startswith(("_", ".")):
-            continue
-        if name in expected and entry.is_file():
-            found[expected[name].name].append(entry)
-            continue
-        ignored.append(name)
-        plan.notices.append(_ignored_notice(entry, list(expected)))
+    try:
+        if not folder.exists():
+            raise LoadError(
+                f"folder {folder} does not exist: pass the folder that holds the billing "
+                "files (<table>.csv or <table>.parquet, see docs/raw-contract.md)."
+                f"\n{_NOTHING_CHANGED}"
+            )
+        if not folder.is_dir():
+            raise LoadError(
+                f"{folder} is not a folder: pass the folder that holds the billing files, "
+                f"not a single file.\n{_NOTHING_CHANGED}"
+            )
+        for entry in sorted(folder.iterdir(), key=lambda path: path.name):
+            name = entry.name
+            if name.startswith(("_", ".")):
+                continue
+            if name in expected and entry.is_file():
+                found[expected[name].name].append(entry)
+                continue
+            ignored.append(name)
+            plan.notices.append(_ignored_notice(entry, list(expected)))
+    except OSError as error:
+        raise LoadError(
+            f"cannot read the folder {folder} ({error.strerror or error}): the user running "
+            "rrw needs permission to list it and open its files (for example chmod u+rx on "
+            "the folder and on every folder above it, chmod u+r on the files), or copy the "
+            f"files to a folder you can read.\n{_NOTHING_CHANGED}"
+        ) from error
 
     problems: list[str] = []
     for table in TABLES:
@@ -304,18 +313,25 @@ class _FileProblem(Exception):
 
 
 def _inspect_file(table: Table, path: Path) -> _Source:
-    if path.stat().st_size == 0:
-        raise _FileProblem(
-            "the file is empty (0 bytes); a table file needs at least its header row "
-            "(a CSV header line, or a Parquet schema)"
-        )
     file_format = path.suffix.lstrip(".")
     try:
+        if path.stat().st_size == 0:
+            raise _FileProblem(
+                "the file is empty (0 bytes); a table file needs at least its header row "
+                "(a CSV header line, or a Parquet schema)"
+            )
         raw_names = _csv_header(path) if file_format == "csv" else _parquet_names(path)
     except OSError as error:
-        raise _FileProblem(f"the file cannot be read ({error.strerror or error})") from error
+        raise _FileProblem(_unreadable(error)) from error
     names = tuple(_normalise(name) for name in raw_names)
     return _Source(table, path, file_format, names, tuple(raw_names))
+
+
+def _unreadable(error: OSError) -> str:
+    return (
+        f"the file cannot be read ({error.strerror or error}): make it readable by the user "
+        "running rrw (for example chmod u+r), or export it again"
+    )
 
 
 def _normalise(name: str) -> str:
@@ -451,10 +467,14 @@ def _missing_columns_problem(source: _Source, missing: list[str]) -> str:
 
 
 def _hash_files(paths: list[Path], threads: int, say: Progress) -> dict[Path, str]:
-    total = sum(path.stat().st_size for path in paths)
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(paths) or 1))) as pool:
-        digests = dict(zip(paths, pool.map(_sha256, paths), strict=True))
+    try:
+        total = sum(path.stat().st_size for path in paths)
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(paths) or 1))) as pool:
+            digests = dict(zip(paths, pool.map(_sha256, paths), strict=True))
+    except OSError as error:
+        name = Path(error.filename).name if error.filename else "a table file"
+        raise LoadError(f"{name}: {_unreadable(error)}.\n{_NOTHING_CHANGED}") from error
     say(f"hashed {len(paths)} files ({total / 1e6:,.1f} MB) in {time.monotonic() - started:.1f} s")
     return digests
 
@@ -490,7 +510,14 @@ def _threads_setting() -> int:
 
 
 def _connect(database: Path, threads: int) -> duckdb.DuckDBPyConnection:
-    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LoadError(
+            f"cannot create the folder {database.parent} for the warehouse "
+            f"({error.strerror or error}): create it, or set RRW_DUCKDB_PATH (or --database) "
+            f"to a file in a folder you can write.\n{_NOTHING_CHANGED}"
+        ) from error
     try:
         # A new file is created in the storage format DuckDB 1.x clients can read.
         connection = duckdb.connect(

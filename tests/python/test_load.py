@@ -837,6 +837,79 @@ def test_a_file_instead_of_a_folder_fails_clearly(folder_a: Path, database: Path
         load_folder(folder_a / "customers.csv", database)
 
 
+def _deny(monkeypatch: pytest.MonkeyPatch, method: str, denied: Path) -> None:
+    """Make Path.<method> on `denied` fail as it does without permission (tests run as root)."""
+    original = getattr(Path, method)
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> object:
+        if self == denied:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, refuse)
+
+
+def test_unreadable_folder_fails_clearly_and_keeps_raw(
+    folder_a: Path, tmp_path: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_folder(folder_a, database)
+    before = raw_tables(database)
+    bad = write_folder(tmp_path / "bad", dataset_b())
+    _deny(monkeypatch, "iterdir", bad)
+
+    with pytest.raises(LoadError) as failure:
+        load_folder(bad, database)
+
+    message = str(failure.value)
+    assert f"cannot read the folder {bad} (Permission denied)" in message
+    assert "chmod" in message
+    assert "raw data in the warehouse is unchanged" in message
+    assert raw_tables(database) == before
+
+
+def test_folder_under_an_unsearchable_folder_fails_clearly(
+    tmp_path: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inside = tmp_path / "locked" / "data"
+    _deny(monkeypatch, "stat", inside)
+
+    with pytest.raises(LoadError, match=r"cannot read the folder .*data \(Permission denied\)"):
+        load_folder(inside, database)
+
+
+def test_unreadable_file_fails_clearly(
+    folder_a: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deny(monkeypatch, "open", folder_a / "payments.csv")
+
+    with pytest.raises(LoadError) as failure:
+        load_folder(folder_a, database)
+
+    message = str(failure.value)
+    assert "payments.csv: the file cannot be read (Permission denied)" in message
+    assert "chmod" in message
+
+
+def test_unwritable_warehouse_folder_fails_clearly(
+    folder_a: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "readonly" / "warehouse" / "test.duckdb"
+    _deny(monkeypatch, "mkdir", database.parent)
+
+    with pytest.raises(LoadError, match=r"cannot create the folder .*warehouse \(Permission"):
+        load_folder(folder_a, database)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its mode")
+def test_folder_without_read_permission_fails_clearly(folder_a: Path, database: Path) -> None:
+    folder_a.chmod(0o000)
+    try:
+        with pytest.raises(LoadError, match="cannot read the folder"):
+            load_folder(folder_a, database)
+    finally:
+        folder_a.chmod(0o755)
+
+
 def test_locked_warehouse_fails_clearly_and_keeps_raw(
     folder_a: Path, tmp_path: Path, database: Path
 ) -> None:
