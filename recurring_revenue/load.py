@@ -85,6 +85,22 @@ class TableLoad:
 
 
 @dataclass(frozen=True)
+class Shrink:
+    """A raw table this load left with far fewer rows than the warehouse compared with had."""
+
+    table: str
+    before: int
+    after: int
+
+    def describe(self) -> str:
+        if self.after == 0:
+            return f"{self.table} {self.before:,} -> 0 rows (empty)"
+        # rounded down, so that 1,154 -> 2 does not read as 100% (that is empty)
+        fewer = (self.before - self.after) * 100 // self.before
+        return f"{self.table} {self.before:,} -> {self.after:,} rows ({fewer}% fewer)"
+
+
+@dataclass(frozen=True)
 class LoadResult:
     """What `load_folder` did: the batch, the rows per table, whether it was a no-op."""
 
@@ -98,6 +114,13 @@ class LoadResult:
     #: The batch raw held before this load (None on a first load).
     previous_batch_id: str | None = None
     notices: tuple[str, ...] = ()
+    #: Raw tables that lost more than the allowed share of their rows, or all of them,
+    #: compared with `baseline` (empty when nothing was compared).
+    shrinks: tuple[Shrink, ...] = ()
+    #: The warehouse whose raw row counts this load was compared with, and its batch.
+    baseline: Path | None = None
+    baseline_batch_id: str | None = None
+    max_shrink: float = settings.DEFAULT_MAX_SHRINK
 
     @property
     def rows(self) -> dict[str, int]:
@@ -133,7 +156,22 @@ class LoadResult:
             if extras:
                 lines.append("Extra columns kept: " + "; ".join(extras) + ".")
         lines.extend(f"Notice: {notice}" for notice in self.notices)
+        if self.shrinks:
+            lines.append(f"Warning: {self.shrink_warning()}")
         return "\n".join(lines)
+
+    def shrink_warning(self) -> str:
+        """What the shrink verdict says: the tables, their row counts, what to do."""
+        if not self.shrinks:
+            return ""
+        where = f"batch {self.baseline_batch_id} in {self.baseline}"
+        tables = "; ".join(shrink.describe() for shrink in self.shrinks)
+        return (
+            f"this load shrinks raw tables by more than {self.max_shrink:.0%} "
+            f"(RRW_MAX_SHRINK) compared with {where}: {tables}. A load replaces the whole "
+            "history with the folder's files, so a partial export loses rows: if the export "
+            "is incomplete, load the complete one"
+        )
 
 
 @dataclass(frozen=True)
@@ -164,10 +202,19 @@ class _Plan:
     notices: list[str] = field(default_factory=list)
 
 
-def load_folder(folder: Path, database: Path, progress: Progress | None = None) -> LoadResult:
+def load_folder(
+    folder: Path,
+    database: Path,
+    progress: Progress | None = None,
+    *,
+    baseline: Path | None = None,
+) -> LoadResult:
     """Load the billing files in `folder` into the `raw` schema of the DuckDB file `database`.
 
     Raises LoadError for every structural problem; the warehouse is then unchanged.
+    The new row counts are compared with the raw tables of `baseline` (default: what
+    `database` held before); the result's `shrinks` lists the tables that lost more
+    than $RRW_MAX_SHRINK of their rows or became empty.
     """
     started = time.monotonic()
     say: Progress = progress or (lambda _message: None)
@@ -178,7 +225,9 @@ def load_folder(folder: Path, database: Path, progress: Progress | None = None) 
     for notice in plan.notices:
         say(f"notice: {notice}")
     threads = _threads_setting()
+    max_shrink = _max_shrink_setting()
     connection = _connect(database, threads)
+    notices = list(plan.notices)
     try:
         hashes = _hash_files([source.path for source in plan.sources.values()], threads, say)
         batch_id = _batch_id({path.name: digest for path, digest in hashes.items()})
@@ -187,13 +236,15 @@ def load_folder(folder: Path, database: Path, progress: Progress | None = None) 
         if skipped:
             tables = _tables_of_batch(connection, batch_id)
             say(f"raw already holds batch {batch_id}: nothing to do")
+            reference: tuple[Path | None, str | None, dict[str, int]] = (None, None, {})
         else:
+            reference = _reference_counts(connection, database, previous, baseline, notices)
             say(f"loading batch {batch_id} from {folder} into {database}")
             tables = _load_batch(connection, plan, batch_id, hashes, say)
             _checkpoint(connection, say)
     finally:
         connection.close()
-    return LoadResult(
+    result = LoadResult(
         folder=folder,
         database=database,
         batch_id=batch_id,
@@ -201,8 +252,71 @@ def load_folder(folder: Path, database: Path, progress: Progress | None = None) 
         skipped=skipped,
         seconds=time.monotonic() - started,
         previous_batch_id=previous,
-        notices=tuple(plan.notices),
+        notices=tuple(notices),
+        shrinks=_shrinks(reference[2], tables, max_shrink),
+        baseline=reference[0],
+        baseline_batch_id=reference[1],
+        max_shrink=max_shrink,
     )
+    if result.shrinks:
+        say(f"warning: {result.shrink_warning()}")
+    return result
+
+
+def _max_shrink_setting() -> float:
+    try:
+        return settings.max_shrink()
+    except ValueError as error:
+        raise LoadError(
+            f"RRW_MAX_SHRINK must be a share from 0 to 1, such as 0.5 for 50% ({error})."
+            f"\n{_NOTHING_CHANGED}"
+        ) from error
+
+
+def _reference_counts(
+    connection: duckdb.DuckDBPyConnection,
+    database: Path,
+    previous: str | None,
+    baseline: Path | None,
+    notices: list[str],
+) -> tuple[Path | None, str | None, dict[str, int]]:
+    """(warehouse, batch, rows per table) of the raw data this load is compared with."""
+    if baseline is None or baseline.resolve() == database.resolve():
+        if previous is None:
+            return None, None, {}
+        return database, previous, _counts(_tables_of_batch(connection, previous))
+    if not baseline.exists():
+        return None, None, {}
+    try:
+        other = duckdb.connect(str(baseline), read_only=True)
+        try:
+            batch = _current_batch(other)
+            counts = {} if batch is None else _counts(_tables_of_batch(other, batch))
+        finally:
+            other.close()
+    except duckdb.Error as error:
+        notices.append(
+            f"row counts not compared with {baseline} ({_first_line(str(error))}): "
+            "a shrinking table would not be flagged"
+        )
+        return None, None, {}
+    return (baseline, batch, counts) if batch else (None, None, {})
+
+
+def _counts(tables: tuple[TableLoad, ...]) -> dict[str, int]:
+    return {loaded.table: loaded.rows for loaded in tables}
+
+
+def _shrinks(
+    before: dict[str, int], tables: tuple[TableLoad, ...], max_shrink: float
+) -> tuple[Shrink, ...]:
+    """The tables that lost more than `max_shrink` of their rows, or all of them."""
+    flagged = []
+    for loaded in tables:
+        old = before.get(loaded.table, 0)
+        if old and (loaded.rows == 0 or (old - loaded.rows) / old > max_shrink):
+            flagged.append(Shrink(loaded.table, old, loaded.rows))
+    return tuple(flagged)
 
 
 # Folder and file inspection: every structural problem found before any data is read.
