@@ -328,12 +328,15 @@ def _inspect_folder(folder: Path) -> _Plan:
     found: dict[str, list[Path]] = {table.name: [] for table in TABLES}
     ignored: list[str] = []
     try:
-        if not folder.exists():
+        # stat, not exists(): a folder one may not look into must not read as missing
+        try:
+            folder.stat()
+        except (FileNotFoundError, NotADirectoryError):
             raise LoadError(
                 f"folder {folder} does not exist: pass the folder that holds the billing "
                 "files (<table>.csv or <table>.parquet, see docs/raw-contract.md)."
                 f"\n{_NOTHING_CHANGED}"
-            )
+            ) from None
         if not folder.is_dir():
             raise LoadError(
                 f"{folder} is not a folder: pass the folder that holds the billing files, "
