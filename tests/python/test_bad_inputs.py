@@ -222,6 +222,40 @@ def latin1_line(folder: Path, _: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+def blank_first_line(folder: Path, _: pytest.MonkeyPatch) -> Path:
+    path = folder / "invoices.csv"
+    path.write_text("\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+def corrupt_parquet(folder: Path, _: pytest.MonkeyPatch) -> Path:
+    (folder / "plans.csv").unlink()
+    (folder / "plans.parquet").write_bytes(b"PAR1 this is not really parquet")
+    return folder
+
+
+def reserved_column(folder: Path, _: pytest.MonkeyPatch) -> Path:
+    replace_in_header(folder / "plans.csv", "trial_days", "_source_file")
+    return folder
+
+
+def latin1_header(folder: Path, _: pytest.MonkeyPatch) -> Path:
+    path = folder / "customers.csv"
+    path.write_bytes(path.read_bytes().replace(b"email", b"\xe9mail", 1))
+    return folder
+
+
+def mixed_line_endings(folder: Path, _: pytest.MonkeyPatch) -> Path:
+    # a \r\n after a non-empty last field, in a file of \n line ends
+    path = folder / "payments.csv"
+    declined = plain_row(path, payment_id="PAY-NEW", failure_reason="card_declined")
+    later = plain_row(path, payment_id="PAY-LATER")
+    text = path.read_bytes()
+    path.write_bytes(text + f"{declined}\r\n{later}\n".encode())
+    LINES["mixed line endings"] = text.count(b"\n") + 1
+    return folder
+
+
 def invalid_shrink_setting(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RRW_MAX_SHRINK", "half")
     return folder
@@ -378,6 +412,41 @@ CASES = [
         2,
         ["customers.csv line {line}: not valid UTF-8", "save or export the file as UTF-8"],
         line_of="latin-1",
+    ),
+    Case(
+        "blank first line",
+        blank_first_line,
+        2,
+        ["invoices.csv: the first line is empty", "header row", "must be the first line"],
+    ),
+    Case(
+        "corrupt parquet",
+        corrupt_parquet,
+        2,
+        ["plans.parquet: not a readable Parquet file", "re-export it, or provide the table as CSV"],
+    ),
+    Case(
+        "reserved column name",
+        reserved_column,
+        2,
+        ["plans.csv: column '_source_file' is reserved", "rename it"],
+    ),
+    Case(
+        "header not in UTF-8",
+        latin1_header,
+        2,
+        ["customers.csv: line 1 is not valid UTF-8 (byte 0xe9", "save or export the file as UTF-8"],
+    ),
+    Case(
+        "mixed line endings",
+        mixed_line_endings,
+        2,
+        [
+            "payments.csv line {line}: not well-formed CSV",
+            "line endings are mixed",
+            "export the file again with one kind of line ending",
+        ],
+        line_of="mixed line endings",
     ),
     Case(
         "invalid shrink setting",
