@@ -79,6 +79,8 @@ def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace)
         from_published=from_published,
         dbt_args=args.dbt_args,
         check_options=_check_options(args),
+        # rrw demo regenerates its own data, so a smaller --customers is no partial export.
+        allow_shrink=getattr(args, "allow_shrink", True),
         progress=_say,
     )
     stream = sys.stdout if result.published else sys.stderr
@@ -272,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the build file from a copy of the published one (kept state), then load",
     )
     publish.add_argument("--database", help="published warehouse (default: $RRW_DUCKDB_PATH)")
+    publish.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even when the load leaves a raw table with far fewer rows than the "
+        "published one (more than $RRW_MAX_SHRINK, default 50%%, fewer) or empty",
+    )
     _add_check_bounds(publish)
     publish.set_defaults(func=_cmd_publish, dbt_args=[])
 

@@ -19,6 +19,7 @@ import csv
 import difflib
 import hashlib
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -52,6 +53,10 @@ _BOM = b"\xef\xbb\xbf"
 _MAX_HEADER_LINE_BYTES = 1 << 20
 _MAX_HEADER_LINES = 100
 _REJECTS_LIMIT = 100
+#: Python's csv module refuses fields over 128 KB by default; DuckDB reads lines up to 2 MB.
+_MAX_FIELD_BYTES = 1 << 22
+#: How many records the field count reads between looks at its stop flag.
+_STOP_CHECK_EVERY = 1 << 16
 _LINES_SHOWN = 5
 _COMPRESSED_SUFFIXES = (".gz", ".zip", ".bz2", ".xz", ".zst")
 _FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
@@ -80,6 +85,22 @@ class TableLoad:
 
 
 @dataclass(frozen=True)
+class Shrink:
+    """A raw table this load left with far fewer rows than the warehouse compared with had."""
+
+    table: str
+    before: int
+    after: int
+
+    def describe(self) -> str:
+        if self.after == 0:
+            return f"{self.table} {self.before:,} -> 0 rows (empty)"
+        # rounded down, so that 1,154 -> 2 does not read as 100% (that is empty)
+        fewer = (self.before - self.after) * 100 // self.before
+        return f"{self.table} {self.before:,} -> {self.after:,} rows ({fewer}% fewer)"
+
+
+@dataclass(frozen=True)
 class LoadResult:
     """What `load_folder` did: the batch, the rows per table, whether it was a no-op."""
 
@@ -93,6 +114,13 @@ class LoadResult:
     #: The batch raw held before this load (None on a first load).
     previous_batch_id: str | None = None
     notices: tuple[str, ...] = ()
+    #: Raw tables that lost more than the allowed share of their rows, or all of them,
+    #: compared with `baseline` (empty when nothing was compared).
+    shrinks: tuple[Shrink, ...] = ()
+    #: The warehouse whose raw row counts this load was compared with, and its batch.
+    baseline: Path | None = None
+    baseline_batch_id: str | None = None
+    max_shrink: float = settings.DEFAULT_MAX_SHRINK
 
     @property
     def rows(self) -> dict[str, int]:
@@ -128,7 +156,22 @@ class LoadResult:
             if extras:
                 lines.append("Extra columns kept: " + "; ".join(extras) + ".")
         lines.extend(f"Notice: {notice}" for notice in self.notices)
+        if self.shrinks:
+            lines.append(f"Warning: {self.shrink_warning()}")
         return "\n".join(lines)
+
+    def shrink_warning(self) -> str:
+        """What the shrink verdict says: the tables, their row counts, what to do."""
+        if not self.shrinks:
+            return ""
+        where = f"batch {self.baseline_batch_id} in {self.baseline}"
+        tables = "; ".join(shrink.describe() for shrink in self.shrinks)
+        return (
+            f"this load shrinks raw tables by more than {self.max_shrink:.0%} "
+            f"(RRW_MAX_SHRINK) compared with {where}: {tables}. A load replaces the whole "
+            "history with the folder's files, so a partial export loses rows: if the export "
+            "is incomplete, load the complete one"
+        )
 
 
 @dataclass(frozen=True)
@@ -159,10 +202,19 @@ class _Plan:
     notices: list[str] = field(default_factory=list)
 
 
-def load_folder(folder: Path, database: Path, progress: Progress | None = None) -> LoadResult:
+def load_folder(
+    folder: Path,
+    database: Path,
+    progress: Progress | None = None,
+    *,
+    baseline: Path | None = None,
+) -> LoadResult:
     """Load the billing files in `folder` into the `raw` schema of the DuckDB file `database`.
 
     Raises LoadError for every structural problem; the warehouse is then unchanged.
+    The new row counts are compared with the raw tables of `baseline` (default: what
+    `database` held before); the result's `shrinks` lists the tables that lost more
+    than $RRW_MAX_SHRINK of their rows or became empty.
     """
     started = time.monotonic()
     say: Progress = progress or (lambda _message: None)
@@ -173,7 +225,9 @@ def load_folder(folder: Path, database: Path, progress: Progress | None = None) 
     for notice in plan.notices:
         say(f"notice: {notice}")
     threads = _threads_setting()
+    max_shrink = _max_shrink_setting()
     connection = _connect(database, threads)
+    notices = list(plan.notices)
     try:
         hashes = _hash_files([source.path for source in plan.sources.values()], threads, say)
         batch_id = _batch_id({path.name: digest for path, digest in hashes.items()})
@@ -182,13 +236,15 @@ def load_folder(folder: Path, database: Path, progress: Progress | None = None) 
         if skipped:
             tables = _tables_of_batch(connection, batch_id)
             say(f"raw already holds batch {batch_id}: nothing to do")
+            reference: tuple[Path | None, str | None, dict[str, int]] = (None, None, {})
         else:
+            reference = _reference_counts(connection, database, previous, baseline, notices)
             say(f"loading batch {batch_id} from {folder} into {database}")
             tables = _load_batch(connection, plan, batch_id, hashes, say)
             _checkpoint(connection, say)
     finally:
         connection.close()
-    return LoadResult(
+    result = LoadResult(
         folder=folder,
         database=database,
         batch_id=batch_id,
@@ -196,37 +252,112 @@ def load_folder(folder: Path, database: Path, progress: Progress | None = None) 
         skipped=skipped,
         seconds=time.monotonic() - started,
         previous_batch_id=previous,
-        notices=tuple(plan.notices),
+        notices=tuple(notices),
+        shrinks=_shrinks(reference[2], tables, max_shrink),
+        baseline=reference[0],
+        baseline_batch_id=reference[1],
+        max_shrink=max_shrink,
     )
+    if result.shrinks:
+        say(f"warning: {result.shrink_warning()}")
+    return result
+
+
+def _max_shrink_setting() -> float:
+    try:
+        return settings.max_shrink()
+    except ValueError as error:
+        raise LoadError(
+            f"RRW_MAX_SHRINK must be a share from 0 to 1, such as 0.5 for 50% ({error})."
+            f"\n{_NOTHING_CHANGED}"
+        ) from error
+
+
+def _reference_counts(
+    connection: duckdb.DuckDBPyConnection,
+    database: Path,
+    previous: str | None,
+    baseline: Path | None,
+    notices: list[str],
+) -> tuple[Path | None, str | None, dict[str, int]]:
+    """(warehouse, batch, rows per table) of the raw data this load is compared with."""
+    if baseline is None or baseline.resolve() == database.resolve():
+        if previous is None:
+            return None, None, {}
+        return database, previous, _counts(_tables_of_batch(connection, previous))
+    if not baseline.exists():
+        return None, None, {}
+    try:
+        other = duckdb.connect(str(baseline), read_only=True)
+        try:
+            batch = _current_batch(other)
+            counts = {} if batch is None else _counts(_tables_of_batch(other, batch))
+        finally:
+            other.close()
+    except duckdb.Error as error:
+        notices.append(
+            f"row counts not compared with {baseline} ({_first_line(str(error))}): "
+            "a shrinking table would not be flagged"
+        )
+        return None, None, {}
+    return (baseline, batch, counts) if batch else (None, None, {})
+
+
+def _counts(tables: tuple[TableLoad, ...]) -> dict[str, int]:
+    return {loaded.table: loaded.rows for loaded in tables}
+
+
+def _shrinks(
+    before: dict[str, int], tables: tuple[TableLoad, ...], max_shrink: float
+) -> tuple[Shrink, ...]:
+    """The tables that lost more than `max_shrink` of their rows, or all of them."""
+    flagged = []
+    for loaded in tables:
+        old = before.get(loaded.table, 0)
+        if old and (loaded.rows == 0 or (old - loaded.rows) / old > max_shrink):
+            flagged.append(Shrink(loaded.table, old, loaded.rows))
+    return tuple(flagged)
 
 
 # Folder and file inspection: every structural problem found before any data is read.
 
 
 def _inspect_folder(folder: Path) -> _Plan:
-    if not folder.exists():
-        raise LoadError(
-            f"folder {folder} does not exist: pass the folder that holds the billing files "
-            f"(<table>.csv or <table>.parquet, see docs/raw-contract.md).\n{_NOTHING_CHANGED}"
-        )
-    if not folder.is_dir():
-        raise LoadError(
-            f"{folder} is not a folder: pass the folder that holds the billing files, "
-            f"not a single file.\n{_NOTHING_CHANGED}"
-        )
     plan = _Plan(folder=folder)
     expected = {f"{table.name}.{suffix}": table for table in TABLES for suffix in FILE_FORMATS}
     found: dict[str, list[Path]] = {table.name: [] for table in TABLES}
     ignored: list[str] = []
-    for entry in sorted(folder.iterdir(), key=lambda path: path.name):
-        name = entry.name
-        if name.startswith(("_", ".")):
-            continue
-        if name in expected and entry.is_file():
-            found[expected[name].name].append(entry)
-            continue
-        ignored.append(name)
-        plan.notices.append(_ignored_notice(entry, list(expected)))
+    try:
+        # stat, not exists(): a folder one may not look into must not read as missing
+        try:
+            folder.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise LoadError(
+                f"folder {folder} does not exist: pass the folder that holds the billing "
+                "files (<table>.csv or <table>.parquet, see docs/raw-contract.md)."
+                f"\n{_NOTHING_CHANGED}"
+            ) from None
+        if not folder.is_dir():
+            raise LoadError(
+                f"{folder} is not a folder: pass the folder that holds the billing files, "
+                f"not a single file.\n{_NOTHING_CHANGED}"
+            )
+        for entry in sorted(folder.iterdir(), key=lambda path: path.name):
+            name = entry.name
+            if name.startswith(("_", ".")):
+                continue
+            if name in expected and entry.is_file():
+                found[expected[name].name].append(entry)
+                continue
+            ignored.append(name)
+            plan.notices.append(_ignored_notice(entry, list(expected)))
+    except OSError as error:
+        raise LoadError(
+            f"cannot read the folder {folder} ({error.strerror or error}): the user running "
+            "rrw needs permission to list it and open its files (for example chmod u+rx on "
+            "the folder and on every folder above it, chmod u+r on the files), or copy the "
+            f"files to a folder you can read.\n{_NOTHING_CHANGED}"
+        ) from error
 
     problems: list[str] = []
     for table in TABLES:
@@ -299,18 +430,25 @@ class _FileProblem(Exception):
 
 
 def _inspect_file(table: Table, path: Path) -> _Source:
-    if path.stat().st_size == 0:
-        raise _FileProblem(
-            "the file is empty (0 bytes); a table file needs at least its header row "
-            "(a CSV header line, or a Parquet schema)"
-        )
     file_format = path.suffix.lstrip(".")
     try:
+        if path.stat().st_size == 0:
+            raise _FileProblem(
+                "the file is empty (0 bytes); a table file needs at least its header row "
+                "(a CSV header line, or a Parquet schema)"
+            )
         raw_names = _csv_header(path) if file_format == "csv" else _parquet_names(path)
     except OSError as error:
-        raise _FileProblem(f"the file cannot be read ({error.strerror or error})") from error
+        raise _FileProblem(_unreadable(error)) from error
     names = tuple(_normalise(name) for name in raw_names)
     return _Source(table, path, file_format, names, tuple(raw_names))
+
+
+def _unreadable(error: OSError) -> str:
+    return (
+        f"the file cannot be read ({error.strerror or error}): make it readable by the user "
+        "running rrw (for example chmod u+r), or export it again"
+    )
 
 
 def _normalise(name: str) -> str:
@@ -446,10 +584,14 @@ def _missing_columns_problem(source: _Source, missing: list[str]) -> str:
 
 
 def _hash_files(paths: list[Path], threads: int, say: Progress) -> dict[Path, str]:
-    total = sum(path.stat().st_size for path in paths)
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(paths) or 1))) as pool:
-        digests = dict(zip(paths, pool.map(_sha256, paths), strict=True))
+    try:
+        total = sum(path.stat().st_size for path in paths)
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(paths) or 1))) as pool:
+            digests = dict(zip(paths, pool.map(_sha256, paths), strict=True))
+    except OSError as error:
+        name = Path(error.filename).name if error.filename else "a table file"
+        raise LoadError(f"{name}: {_unreadable(error)}.\n{_NOTHING_CHANGED}") from error
     say(f"hashed {len(paths)} files ({total / 1e6:,.1f} MB) in {time.monotonic() - started:.1f} s")
     return digests
 
@@ -485,7 +627,14 @@ def _threads_setting() -> int:
 
 
 def _connect(database: Path, threads: int) -> duckdb.DuckDBPyConnection:
-    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LoadError(
+            f"cannot create the folder {database.parent} for the warehouse "
+            f"({error.strerror or error}): create it, or set RRW_DUCKDB_PATH (or --database) "
+            f"to a file in a folder you can write.\n{_NOTHING_CHANGED}"
+        ) from error
     try:
         # A new file is created in the storage format DuckDB 1.x clients can read.
         connection = duckdb.connect(
@@ -700,19 +849,97 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, source: _Source, lineage: _
         "store_rejects = true, rejects_table = '_rrw_reject_errors', "
         f"rejects_scan = '_rrw_reject_scans', rejects_limit = {_REJECTS_LIMIT})"
     )
-    try:
-        result = connection.execute(statement).fetchone()
-    except duckdb.InvalidInputException as error:
-        raise LoadError(_csv_failure_message(source, str(error))) from error
-    rejects = connection.execute(
-        "SELECT DISTINCT errors.line, errors.error_type, errors.error_message "
-        "FROM _rrw_reject_errors AS errors JOIN _rrw_reject_scans AS scans "
-        "USING (scan_id, file_id) WHERE scans.file_path = ? ORDER BY errors.line",
-        [path],
-    ).fetchall()
-    if rejects:
-        raise LoadError(_csv_rejects_message(source, rejects))
+    # DuckDB's reader silently drops empty fields at the end of a row that has more fields
+    # than the header (`1,99,50,0,` read as 4 fields), which shifts every later value one
+    # column to the left. So every record's fields are also counted with Python's csv
+    # module, in a thread beside the DuckDB scan (which releases the GIL).
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(_wrong_field_counts, source.path, len(source.names), stop)
+        try:
+            try:
+                result = connection.execute(statement).fetchone()
+            except duckdb.InvalidInputException as error:
+                raise LoadError(_csv_failure_message(source, str(error))) from error
+            rejects = connection.execute(
+                "SELECT DISTINCT errors.line, errors.error_type, errors.error_message "
+                "FROM _rrw_reject_errors AS errors JOIN _rrw_reject_scans AS scans "
+                "USING (scan_id, file_id) WHERE scans.file_path = ? ORDER BY errors.line",
+                [path],
+            ).fetchall()
+            if rejects:
+                raise LoadError(_csv_rejects_message(source, rejects))
+        except BaseException:
+            stop.set()
+            raise
+        wrong = counted.result()
+    if wrong:
+        raise LoadError(_field_count_message(source, wrong))
     return int(result[0]) if result else 0
+
+
+def _wrong_field_counts(path: Path, expected: int, stop: threading.Event) -> list[tuple[int, int]]:
+    """(first line, fields) of the records whose field count is not `expected`.
+
+    Only called on a file DuckDB read without a structural error, so it is valid UTF-8
+    CSV; blank lines are skipped, as DuckDB does. At most _REJECTS_LIMIT are returned.
+    """
+    if csv.field_size_limit() < _MAX_FIELD_BYTES:
+        csv.field_size_limit(_MAX_FIELD_BYTES)
+    wrong: list[tuple[int, int]] = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        next(reader, None)
+        line = reader.line_num
+        try:
+            for number, record in enumerate(reader):
+                first_line, line = line + 1, reader.line_num
+                if record and len(record) != expected:
+                    wrong.append((first_line, len(record)))
+                    if len(wrong) >= _REJECTS_LIMIT:
+                        break
+                if number % _STOP_CHECK_EVERY == 0 and stop.is_set():
+                    break
+        except csv.Error:
+            # DuckDB accepted what Python's reader does not: refuse rather than guess.
+            wrong.append((line + 1, -1))
+    return wrong
+
+
+def _field_count_message(source: _Source, wrong: list[tuple[int, int]]) -> str:
+    line, found = wrong[0]
+    fields = len(source.names)
+    if found < 0:
+        what = (
+            "not well-formed CSV (a quote inside an unquoted value?). Quote the whole value "
+            'and write a quote inside it as two quotes ("")'
+        )
+    elif found > fields:
+        what = (
+            f"{found} fields where the header has {fields}: the row has more values than "
+            "columns, so its values would land in the wrong columns. Usually an unquoted "
+            "comma splits a number: a decimal comma (99,50) or a thousands separator "
+            "(1,200). Write numbers with a dot decimal and no thousands separator (99.50, "
+            'not 99,50; 1200, not 1,200), or quote the value ("99,50"); quote text that '
+            'contains commas ("Acme, Inc.")'
+        )
+    else:
+        what = (
+            f"{found} fields where the header has {fields}: the row has fewer values than "
+            "columns. Every row needs exactly one field per header column (an empty field "
+            "for an empty value)"
+        )
+    others = [number for number, _count in wrong[1:]]
+    more = ""
+    if others:
+        shown = ", ".join(str(number) for number in others[:_LINES_SHOWN])
+        suffix = ", ..." if len(others) > _LINES_SHOWN else ""
+        capped = "at least " if len(wrong) >= _REJECTS_LIMIT else ""
+        plural = "s have" if len(others) > 1 else " has"
+        more = (
+            f" {capped}{len(others)} more line{plural} the wrong number of fields: {shown}{suffix}."
+        )
+    return f"{source.file_name} line {line}: {what}.{more}\n{_NOTHING_CHANGED}"
 
 
 def _csv_rejects_message(source: _Source, rejects: list[tuple[int, str, str]]) -> str:

@@ -164,12 +164,15 @@ def main_job(
     env: Mapping[str, str] | None = None,
     check_options: Mapping[str, Any] | None = None,
     capture_dbt: bool = False,
+    allow_shrink: bool = False,
     progress: Progress | None = None,
 ) -> PublishResult:
     """Load `data` (or reuse the published raw data), build, audit, publish atomically.
 
     `dbt_command` is `build` in the main job; tests exclude dbt's own tests where they
-    do not matter. `env` adds variables for dbt (e.g. a private DBT_TARGET_PATH).
+    do not matter. `env` adds variables for dbt (e.g. a private DBT_TARGET_PATH). A load
+    that shrinks a raw table of the published warehouse by more than $RRW_MAX_SHRINK, or
+    empties one, is refused unless `allow_shrink` (`rrw publish --allow-shrink`).
     """
     say: Progress = progress or (lambda _message: None)
     started = time.monotonic()
@@ -195,6 +198,7 @@ def main_job(
                 entry,
                 dict(check_options or {}),
                 capture_dbt,
+                allow_shrink,
                 say,
                 result,
             )
@@ -235,6 +239,7 @@ def _run_gates(
     entry: dict[str, Any],
     check_options: dict[str, Any],
     capture_dbt: bool,
+    allow_shrink: bool,
     say: Progress,
     result: PublishResult,
 ) -> None:
@@ -264,7 +269,9 @@ def _run_gates(
         _prepare_build_file(paths, copy, say)
         if data is not None:
             begin("load")
-            _load(Path(data), paths.building, say)
+            # A new build file holds nothing yet: compare the load with what is published.
+            baseline = None if copy else paths.published
+            _load(Path(data), paths.building, baseline, allow_shrink, entry, result, say)
         entry["load_batch_id"] = _batch_id(paths.building)
 
         target = dbt_target_path(env.get("DBT_TARGET_PATH"))
@@ -362,15 +369,37 @@ def _prepare_build_file(paths: PublishPaths, copy: bool, say: Progress) -> None:
     connection.close()
 
 
-def _load(data: Path, building: Path, say: Progress) -> None:
+def _load(
+    data: Path,
+    building: Path,
+    baseline: Path | None,
+    allow_shrink: bool,
+    entry: dict[str, Any],
+    result: PublishResult,
+    say: Progress,
+) -> None:
     from recurring_revenue.load import LoadError, load_folder
 
     say(f"loading {data} into {building}")
     try:
-        loaded = load_folder(data, building, progress=say)
+        loaded = load_folder(data, building, progress=say, baseline=baseline)
     except LoadError as error:
         raise Refused("load", str(error)) from error
     say(loaded.summary())
+    if not loaded.shrinks:
+        return
+    entry["shrinks"] = [
+        {"table": shrink.table, "before": shrink.before, "after": shrink.after}
+        for shrink in loaded.shrinks
+    ]
+    if allow_shrink:
+        result.notices.append(f"accepted with --allow-shrink: {loaded.shrink_warning()}")
+        return
+    raise Refused(
+        "load",
+        f"{loaded.shrink_warning()}, or, if the smaller data is right, run again with "
+        "--allow-shrink (or raise RRW_MAX_SHRINK)",
+    )
 
 
 def _batch_id(database: Path) -> str | None:

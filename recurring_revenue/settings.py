@@ -45,6 +45,22 @@ def threads() -> int:
     return int(os.environ.get("RRW_THREADS", "2"))
 
 
+#: A load that leaves a raw table with fewer than half its rows (or none) is flagged.
+DEFAULT_MAX_SHRINK = 0.5
+
+
+def max_shrink() -> float:
+    """The largest share of a raw table's rows one load may drop without a warning.
+
+    $RRW_MAX_SHRINK, a number from 0 to 1 (default 0.5); ValueError when it is not one.
+    """
+    text = os.environ.get("RRW_MAX_SHRINK", str(DEFAULT_MAX_SHRINK))
+    share = float(text)
+    if not 0 <= share <= 1:
+        raise ValueError(f"{text} is not between 0 and 1")
+    return share
+
+
 def storage_version() -> str:
     """The DuckDB storage version new warehouse files are written with.
 

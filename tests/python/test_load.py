@@ -19,7 +19,7 @@ import pytest
 
 from recurring_revenue import cli
 from recurring_revenue.contract import LINEAGE_COLUMNS, OPTIONAL_TABLES, TABLES
-from recurring_revenue.load import LoadError, load_folder
+from recurring_revenue.load import LoadError, Shrink, load_folder
 
 Rows = dict[str, list[dict[str, str]]]
 
@@ -703,6 +703,31 @@ def _latin1_late_line(folder: Path) -> Path:
     return folder
 
 
+def _decimal_comma_before_empty_last_field(folder: Path) -> Path:
+    # DuckDB's reader drops empty fields at the end of a row with too many fields, so this
+    # row of 13 fields (amount 99,50 unquoted, tax empty) used to load as amount 99 and
+    # discount 50, every later value one column to the left.
+    path = folder / "invoice_line_items.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "L-2,I-001,S-001,P-001,one_time,,,,1,99,50,0,\n"
+        + "L-3,I-001,S-001,P-001,one_time,,,,1,2.00,0,0\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _thousands_separator_before_empty_fields(folder: Path) -> Path:
+    path = folder / "plans.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "P-2,Big,Widget,subscription,year,1,EUR,1,200,\n"
+        + "P-3,Bigger,Widget,subscription,year,1,EUR,2,400,,\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
 STRUCTURAL_PROBLEMS: dict[str, tuple[Breaker, list[str]]] = {
     "folder missing": (_missing_folder, ["folder", "nowhere does not exist"]),
     "required table missing": (
@@ -740,6 +765,24 @@ STRUCTURAL_PROBLEMS: dict[str, tuple[Breaker, list[str]]] = {
     "too few fields": (
         _too_few_fields,
         ["invoices.csv line 3: 3 fields where the header has 6", "1 more line has", ": 4."],
+    ),
+    "extra field hidden by an empty last field": (
+        _decimal_comma_before_empty_last_field,
+        [
+            "invoice_line_items.csv line 4: 13 fields where the header has 12",
+            "99,50",
+            "quote the value",
+            "dot",
+        ],
+    ),
+    "extra fields hidden by empty last fields": (
+        _thousands_separator_before_empty_fields,
+        [
+            "plans.csv line 3: 10 fields where the header has 9",
+            "1 more line has",
+            ": 4.",
+            "1,200",
+        ],
     ),
     "unclosed quote": (_unclosed_quote, ["payments.csv line 3: a quoted value is not closed"]),
     "mixed line endings": (
@@ -794,6 +837,79 @@ def test_a_file_instead_of_a_folder_fails_clearly(folder_a: Path, database: Path
         load_folder(folder_a / "customers.csv", database)
 
 
+def _deny(monkeypatch: pytest.MonkeyPatch, method: str, denied: Path) -> None:
+    """Make Path.<method> on `denied` fail as it does without permission (tests run as root)."""
+    original = getattr(Path, method)
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> object:
+        if self == denied:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, refuse)
+
+
+def test_unreadable_folder_fails_clearly_and_keeps_raw(
+    folder_a: Path, tmp_path: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_folder(folder_a, database)
+    before = raw_tables(database)
+    bad = write_folder(tmp_path / "bad", dataset_b())
+    _deny(monkeypatch, "iterdir", bad)
+
+    with pytest.raises(LoadError) as failure:
+        load_folder(bad, database)
+
+    message = str(failure.value)
+    assert f"cannot read the folder {bad} (Permission denied)" in message
+    assert "chmod" in message
+    assert "raw data in the warehouse is unchanged" in message
+    assert raw_tables(database) == before
+
+
+def test_folder_under_an_unsearchable_folder_fails_clearly(
+    tmp_path: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inside = tmp_path / "locked" / "data"
+    _deny(monkeypatch, "stat", inside)
+
+    with pytest.raises(LoadError, match=r"cannot read the folder .*data \(Permission denied\)"):
+        load_folder(inside, database)
+
+
+def test_unreadable_file_fails_clearly(
+    folder_a: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deny(monkeypatch, "open", folder_a / "payments.csv")
+
+    with pytest.raises(LoadError) as failure:
+        load_folder(folder_a, database)
+
+    message = str(failure.value)
+    assert "payments.csv: the file cannot be read (Permission denied)" in message
+    assert "chmod" in message
+
+
+def test_unwritable_warehouse_folder_fails_clearly(
+    folder_a: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "readonly" / "warehouse" / "test.duckdb"
+    _deny(monkeypatch, "mkdir", database.parent)
+
+    with pytest.raises(LoadError, match=r"cannot create the folder .*warehouse \(Permission"):
+        load_folder(folder_a, database)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its mode")
+def test_folder_without_read_permission_fails_clearly(folder_a: Path, database: Path) -> None:
+    folder_a.chmod(0o000)
+    try:
+        with pytest.raises(LoadError, match="cannot read the folder"):
+            load_folder(folder_a, database)
+    finally:
+        folder_a.chmod(0o755)
+
+
 def test_locked_warehouse_fails_clearly_and_keeps_raw(
     folder_a: Path, tmp_path: Path, database: Path
 ) -> None:
@@ -827,6 +943,120 @@ def test_locked_warehouse_fails_clearly_and_keeps_raw(
     assert raw_tables(database) == before
 
 
+# A load that shrinks a raw table: a warning with the counts, and the verdict in the result.
+
+
+def _invoices(count: int) -> list[dict[str, str]]:
+    row = DATASET_A["invoices"][0]
+    return [{**row, "invoice_id": f"I-{index:03d}"} for index in range(1, count + 1)]
+
+
+def _folder_with(tmp_path: Path, name: str, **tables: list[dict[str, str]]) -> Path:
+    dataset = {**DATASET_A, **tables}
+    return write_folder(tmp_path / name, dataset)
+
+
+def test_a_load_that_shrinks_a_table_by_more_than_half_warns(
+    tmp_path: Path, database: Path
+) -> None:
+    first = load_folder(_folder_with(tmp_path, "full", invoices=_invoices(7)), database)
+    assert first.shrinks == ()
+
+    result = load_folder(_folder_with(tmp_path, "partial", invoices=_invoices(2)), database)
+
+    assert [(s.table, s.before, s.after) for s in result.shrinks] == [("invoices", 7, 2)]
+    assert result.baseline == database
+    assert result.baseline_batch_id == first.batch_id
+    summary = result.summary()
+    assert "Warning: this load shrinks raw tables by more than 50% (RRW_MAX_SHRINK)" in summary
+    assert f"compared with batch {first.batch_id} in {database}" in summary
+    assert "invoices 7 -> 2 rows (71% fewer)" in summary
+    assert "load the complete one" in summary
+
+
+def test_a_table_that_becomes_empty_warns_whatever_the_share(
+    tmp_path: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RRW_MAX_SHRINK", "1")
+    fx = [{"rate_date": "2024-01-01", "currency": "EUR", "rate_to_reporting": "1.1"}]
+    load_folder(_folder_with(tmp_path, "full", invoices=_invoices(7), fx_rates=fx), database)
+    emptied = _folder_with(tmp_path, "emptied", invoices=_invoices(1))
+    write_csv(emptied / "payments.csv", list(DATASET_A["payments"][0]), [])
+    messages: list[str] = []
+
+    result = load_folder(emptied, database, progress=messages.append)
+
+    # invoices lost 86% (under the 100% allowed); payments and the absent fx_rates are empty
+    assert [(s.table, s.before, s.after) for s in result.shrinks] == [
+        ("payments", 1, 0),
+        ("fx_rates", 1, 0),
+    ]
+    assert "payments 1 -> 0 rows (empty); fx_rates 1 -> 0 rows (empty)" in result.summary()
+    assert any(message.startswith("warning: this load shrinks") for message in messages)
+
+
+def test_a_shrink_share_is_rounded_down_so_only_empty_reads_100_percent() -> None:
+    assert Shrink("invoices", 1154, 2).describe() == "invoices 1,154 -> 2 rows (99% fewer)"
+    assert Shrink("invoices", 7, 0).describe() == "invoices 7 -> 0 rows (empty)"
+
+
+def test_a_smaller_shrink_or_a_growth_does_not_warn(tmp_path: Path, database: Path) -> None:
+    load_folder(_folder_with(tmp_path, "four", invoices=_invoices(4)), database)
+    assert load_folder(_folder_with(tmp_path, "two", invoices=_invoices(2)), database).shrinks == ()
+    assert (
+        load_folder(_folder_with(tmp_path, "nine", invoices=_invoices(9)), database).shrinks == ()
+    )
+
+
+def test_the_shrink_share_is_a_setting(
+    tmp_path: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_folder(_folder_with(tmp_path, "full", invoices=_invoices(10)), database)
+    monkeypatch.setenv("RRW_MAX_SHRINK", "0.1")
+
+    result = load_folder(_folder_with(tmp_path, "eight", invoices=_invoices(8)), database)
+
+    assert [(s.table, s.before, s.after) for s in result.shrinks] == [("invoices", 10, 8)]
+    assert "by more than 10% (RRW_MAX_SHRINK)" in result.summary()
+
+
+@pytest.mark.parametrize("value", ["half", "1.5", "-0.1", "nan"])
+def test_an_invalid_shrink_setting_fails_before_loading(
+    folder_a: Path, database: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("RRW_MAX_SHRINK", value)
+
+    with pytest.raises(LoadError, match="RRW_MAX_SHRINK must be a share from 0 to 1"):
+        load_folder(folder_a, database)
+    assert not database.exists()
+
+
+def test_a_load_into_a_new_file_is_compared_with_the_baseline(
+    tmp_path: Path, database: Path
+) -> None:
+    published = tmp_path / "published.duckdb"
+    before = load_folder(_folder_with(tmp_path, "full", invoices=_invoices(7)), published)
+
+    result = load_folder(
+        _folder_with(tmp_path, "partial", invoices=_invoices(3)), database, baseline=published
+    )
+
+    assert result.previous_batch_id is None
+    assert [(s.table, s.before, s.after) for s in result.shrinks] == [("invoices", 7, 3)]
+    assert f"compared with batch {before.batch_id} in {published}" in result.summary()
+
+
+def test_a_missing_baseline_compares_nothing(tmp_path: Path, database: Path) -> None:
+    result = load_folder(
+        _folder_with(tmp_path, "one", invoices=_invoices(1)),
+        database,
+        baseline=tmp_path / "nothing-published-yet.duckdb",
+    )
+
+    assert result.shrinks == ()
+    assert result.baseline is None
+
+
 # The command line.
 
 
@@ -838,6 +1068,20 @@ def test_cli_load_prints_the_summary(
     captured = capsys.readouterr()
     assert "Loaded batch" in captured.out
     assert captured.err == ""
+
+
+def test_cli_load_warns_about_a_shrinking_table_and_still_loads(
+    tmp_path: Path, database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    load_folder(_folder_with(tmp_path, "full", invoices=_invoices(7)), database)
+    partial = _folder_with(tmp_path, "partial", invoices=_invoices(2))
+
+    assert cli.main(["load", str(partial), "--database", str(database), "--quiet"]) == 0
+
+    out = capsys.readouterr().out
+    assert "Warning: this load shrinks raw tables" in out
+    assert "invoices 7 -> 2 rows" in out
+    assert query(database, "SELECT count(*) FROM raw.invoices") == [(2,)]
 
 
 def test_cli_load_reports_a_structural_problem(
