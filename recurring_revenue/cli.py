@@ -38,21 +38,33 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from recurring_revenue.load import LoadError, load_folder
+    from recurring_revenue.load import LoadError, LoadInterrupted, load_folder
 
     database = Path(args.database) if args.database else settings.database_path()
     try:
         result = load_folder(Path(args.folder), database, progress=_progress(args.quiet))
     except LoadError as error:
         print(f"rrw load: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except LoadInterrupted as interrupted:
+        print(f"\nrrw load: interrupted (Ctrl-C); {interrupted}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(result.summary())
-    return 0
+    return EXIT_OK
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from recurring_revenue.dbt_runner import run_dbt
+    from recurring_revenue.load import loaded_batch
 
+    database = settings.database_path()
+    if loaded_batch(database) is None:
+        print(
+            f"rrw build: no billing data has been loaded into {database} yet: run "
+            "`rrw load FOLDER` first (`rrw demo` builds a warehouse from demo data).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return run_dbt(["build", *args.dbt_args]).returncode
 
 
@@ -87,7 +99,9 @@ def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace)
     print("\n" + result.message(), file=stream)
     for notice in result.notices:
         print(f"Notice: {notice}", file=stream)
-    return 0 if result.published else 1
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result.published else EXIT_FAILED
 
 
 def _check_options(args: argparse.Namespace) -> dict[str, float | int]:
@@ -410,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
 
 #: What an interruption leaves behind, per command (the load and publish say it exactly).
 _INTERRUPTED = {
+    "load": "nothing changed: run the same `rrw load` again.",
+    "demo": "nothing was published.",
+    "publish": "nothing was published.",
     "generate": "the output folder may hold a partial dataset: generate it again.",
     "build": "dbt stopped; models built before the interruption stay, run it again.",
     "check": "no report was written.",

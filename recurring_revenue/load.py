@@ -73,6 +73,43 @@ class LoadError(Exception):
     """
 
 
+class LoadInterrupted(Exception):
+    """Ctrl-C during a load; the message says whether the new batch was committed.
+
+    The commit is atomic: raw holds either the whole new batch or the whole earlier
+    one, and which one is read back from raw._load_log after the interruption.
+    """
+
+    def __init__(self, database: Path, batch_id: str | None) -> None:
+        current = loaded_batch(database)
+        self.committed = batch_id is not None and current == batch_id
+        if self.committed:
+            message = (
+                f"the load was interrupted after its commit: raw in {database} holds the new "
+                f"batch {batch_id} completely. Nothing to redo; build it with `rrw build`."
+            )
+        else:
+            held = f"still holds batch {current}" if current else "holds no batch yet"
+            message = (
+                f"the load was interrupted before its commit: nothing changed, raw in "
+                f"{database} {held}. Run the same `rrw load` again."
+            )
+        super().__init__(message)
+
+
+def loaded_batch(database: Path) -> str | None:
+    """The batch raw holds, read on a connection of its own (None when there is none)."""
+    from recurring_revenue.readers import read_only
+
+    if not Path(database).exists():
+        return None
+    try:
+        with read_only(database) as connection:
+            return _current_batch(connection)
+    except duckdb.Error:
+        return None
+
+
 @dataclass(frozen=True)
 class TableLoad:
     """What one load (or the load a no-op found in place) put into one raw table."""
@@ -228,6 +265,7 @@ def load_folder(
     max_shrink = _max_shrink_setting()
     connection = _connect(database, threads)
     notices = list(plan.notices)
+    batch_id: str | None = None
     try:
         hashes = _hash_files([source.path for source in plan.sources.values()], threads, say)
         batch_id = _batch_id({path.name: digest for path, digest in hashes.items()})
@@ -242,6 +280,9 @@ def load_folder(
             say(f"loading batch {batch_id} from {folder} into {database}")
             tables = _load_batch(connection, plan, batch_id, hashes, say)
             _checkpoint(connection, say)
+    except KeyboardInterrupt:
+        connection.close()
+        raise LoadInterrupted(database, batch_id) from None
     finally:
         connection.close()
     result = LoadResult(

@@ -115,6 +115,8 @@ class PublishResult:
     seconds: float
     entry: dict[str, Any] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    #: Stopped by Ctrl-C (the message still says whether it published).
+    interrupted: bool = False
 
     def message(self) -> str:
         paths = self.paths
@@ -151,7 +153,12 @@ class PublishResult:
             if paths.published.exists()
             else f"Nothing was published: {paths.published} does not exist yet"
         )
-        return f"NOT PUBLISHED - {self.stage} failed: {self.reason}\n{current}.{kept}{report}"
+        what = (
+            f"interrupted (Ctrl-C) during {self.stage}"
+            if self.interrupted
+            else f"{self.stage} failed: {self.reason}"
+        )
+        return f"NOT PUBLISHED - {what}\n{current}.{kept}{report}"
 
 
 def main_job(
@@ -208,6 +215,16 @@ def main_job(
     except Refused as refused:
         result.stage = refused.stage
         result.reason = refused.reason
+    except KeyboardInterrupt:
+        # Ctrl-C: the replacement is one rename, so the published file is either the
+        # old or the new one; say which, log the attempt, exit as interrupted.
+        result.interrupted = True
+        if entry.get("database_replaced"):
+            result.published = True
+            result.notices.append("interrupted after the warehouse was replaced")
+            result.stage, result.reason = "published", ""
+        else:
+            result.reason = "interrupted (Ctrl-C)"
     except Exception as error:
         # Not a gate's verdict but a fault (disk full, a DuckDB error): say so, log it,
         # and tell whether the warehouse had already been replaced when it happened.

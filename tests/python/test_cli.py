@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+import duckdb
 import pytest
+import worked_cases
 
 from recurring_revenue import cli
+from recurring_revenue.dbt_runner import run_dbt
 
 
 @pytest.mark.parametrize(
@@ -66,3 +70,84 @@ def test_ctrl_c_in_any_command_exits_130_without_a_traceback(
     err = capsys.readouterr().err
     assert "interrupted (Ctrl-C)" in err
     assert "Traceback" not in err
+
+
+def test_build_before_any_load_says_run_rrw_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RRW_DUCKDB_PATH", str(tmp_path / "never_loaded.duckdb"))
+    assert cli.main(["build"]) == cli.EXIT_USAGE
+    assert "run `rrw load FOLDER` first" in capsys.readouterr().err
+    assert not (tmp_path / "never_loaded.duckdb").exists()
+
+
+def test_dbt_build_by_hand_before_any_load_stops_with_one_message(tmp_path: Path) -> None:
+    database = tmp_path / "empty.duckdb"
+    duckdb.connect(str(database)).close()
+    result = run_dbt(
+        ["build"],
+        env={
+            "RRW_DUCKDB_PATH": str(database),
+            "DBT_TARGET_PATH": str(tmp_path / "target"),
+            "DBT_LOG_PATH": str(tmp_path / "logs"),
+        },
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "No billing data has been loaded" in output
+    assert "Run `rrw load FOLDER` first" in output
+    assert output.count("Catalog Error") == 0
+
+
+@pytest.mark.parametrize(
+    ("interrupt_in", "committed"), [("_load_csv", False), ("_checkpoint", True)]
+)
+def test_ctrl_c_during_a_load_says_whether_the_batch_was_committed(
+    interrupt_in: str,
+    committed: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from recurring_revenue import load
+
+    data = worked_cases.write_dataset(tmp_path / "data")
+    database = tmp_path / "warehouse.duckdb"
+    first = load.load_folder(data, database)
+    (data / "plans.csv").write_text((data / "plans.csv").read_text() + "\n")  # a new batch
+
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(load, interrupt_in, interrupt)
+    code = cli.main(["load", str(data), "--database", str(database), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_INTERRUPTED
+    assert "Traceback" not in err
+    now = load.loaded_batch(database)
+    if committed:
+        assert now != first.batch_id
+        assert "after its commit" in err and now in err
+    else:
+        assert now == first.batch_id
+        assert "before its commit: nothing changed" in err and first.batch_id in err
+
+
+def test_ctrl_c_during_publish_says_nothing_was_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from recurring_revenue import publish
+
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(publish, "_prepare_build_file", interrupt)
+    published = tmp_path / "warehouse" / "recurring_revenue.duckdb"
+    code = cli.main(["publish", "--data", str(tmp_path), "--database", str(published)])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_INTERRUPTED
+    assert "NOT PUBLISHED - interrupted (Ctrl-C) during prepare" in err
+    assert "Traceback" not in err
+    assert not published.exists()
+    assert publish.read_publish_log(published)[-1]["status"] == "refused"

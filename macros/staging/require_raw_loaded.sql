@@ -1,0 +1,39 @@
+{#
+    on-run-start hook: a `dbt build` / `run` / `test` on a warehouse that holds no
+    billing data stops at once with one message that says what to do, instead of
+    one catalog error per model. It checks that every table of the `billing`
+    source exists (written by `rrw load`, or by a connector that lands the raw
+    tables); other commands (parse, compile, seed, docs) are not affected.
+#}
+{% macro require_raw_loaded() %}
+    {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] %}
+        {{- return('') }}
+    {%- endif %}
+    {%- set missing = [] %}
+    {%- set expected = [] %}
+    {%- for source_node in graph.sources.values() if source_node.source_name == 'billing' %}
+        {%- do expected.append(source_node.schema ~ '.' ~ source_node.identifier) %}
+        {%- set found = adapter.get_relation(
+            database=source_node.database,
+            schema=source_node.schema,
+            identifier=source_node.identifier,
+        ) %}
+        {%- if found is none %}
+            {%- do missing.append(source_node.schema ~ '.' ~ source_node.identifier) %}
+        {%- endif %}
+    {%- endfor %}
+    {%- if missing | length == expected | length and expected %}
+        {%- do exceptions.raise_compiler_error(
+            'No billing data has been loaded into this warehouse (' ~ target.path ~ '): '
+            ~ 'the raw tables do not exist. Run `rrw load FOLDER` first (or `rrw demo` '
+            ~ 'for demo data), then build again.'
+        ) %}
+    {%- elif missing %}
+        {%- do exceptions.raise_compiler_error(
+            'The raw layer of ' ~ target.path ~ ' is incomplete: ' ~ missing | join(', ')
+            ~ ' do not exist. Load a complete export with `rrw load FOLDER` '
+            ~ '(it creates absent optional tables empty), then build again.'
+        ) %}
+    {%- endif %}
+    {{- return('') }}
+{% endmacro %}
