@@ -72,7 +72,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from recurring_revenue.generate import generate
 
     data = Path(args.data)
-    generate(out_dir=data, customers=args.customers, seed=args.seed, progress=_say)
+    _say(f"generate: {args.customers:,} demo customers (seed {args.seed}) into {data}")
+    counts = generate(
+        out_dir=data,
+        customers=args.customers,
+        seed=args.seed,
+        progress=_say if args.verbose else None,
+    )
+    _say(f"  {sum(counts.values()):,} rows in {len(counts)} files")
     return _main_job(data=data, from_published=False, args=args)
 
 
@@ -94,6 +101,7 @@ def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace)
         # rrw demo regenerates its own data, so a smaller --customers is no partial export.
         allow_shrink=getattr(args, "allow_shrink", True),
         progress=_say,
+        verbose=args.verbose,
     )
     stream = sys.stdout if result.published else sys.stderr
     print("\n" + result.message(), file=stream)
@@ -266,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--data", default="data/demo", help="where the demo files are written")
     _add_check_bounds(demo)
+    demo.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show every message and dbt's whole output (by default: one line per step; "
+        "everything is in the run log the summary names)",
+    )
     demo.set_defaults(func=_cmd_demo, dbt_args=[])
 
     publish = commands.add_parser(
@@ -295,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
         "published one (more than $RRW_MAX_SHRINK, default 50%%, fewer) or empty",
     )
     _add_check_bounds(publish)
+    publish.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show every message and dbt's whole output (by default: one line per step; "
+        "everything is in the run log the summary names)",
+    )
     publish.set_defaults(func=_cmd_publish, dbt_args=[])
 
     check = commands.add_parser(

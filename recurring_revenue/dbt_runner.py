@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from recurring_revenue.settings import PROJECT_DIR, absolute_database, database_path
@@ -28,8 +29,13 @@ def run_dbt(
     env: Mapping[str, str] | None = None,
     project_dir: Path = PROJECT_DIR,
     capture: bool = False,
+    on_line: Callable[[str], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `dbt <args>` in the project directory; the profile comes from there too."""
+    """Run `dbt <args>` in the project directory; the profile comes from there too.
+
+    By default dbt writes to the terminal; `capture` returns its output instead, and
+    `on_line` receives each line as it comes (and returns the output too).
+    """
     full_env = {**os.environ, **(env or {})}
     # dbt runs in the project folder: give it the warehouse path the caller means,
     # a relative one taken from the caller's working folder (settings.database_path).
@@ -38,11 +44,40 @@ def run_dbt(
     command = [dbt_executable(), *args, "--project-dir", str(project_dir)]
     if "--profiles-dir" not in args:
         command += ["--profiles-dir", str(project_dir)]
-    return subprocess.run(
+    if on_line is None:
+        return subprocess.run(
+            command,
+            cwd=project_dir,
+            env=full_env,
+            text=True,
+            capture_output=capture,
+            check=False,
+        )
+    # Streamed: each output line (stdout and stderr interleaved, no colour codes) goes
+    # to `on_line` as it comes, and the whole output is returned as stdout.
+    full_env.setdefault("DBT_USE_COLORS", "false")
+    lines: list[str] = []
+    with subprocess.Popen(
         command,
         cwd=project_dir,
         env=full_env,
         text=True,
-        capture_output=capture,
-        check=False,
-    )
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        bufsize=1,
+    ) as process:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = strip_ansi(raw.rstrip("\n"))
+            lines.append(line)
+            on_line(line)
+        returncode = process.wait()
+    return subprocess.CompletedProcess(command, returncode, "\n".join(lines) + "\n", "")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    """`text` without terminal colour and cursor codes."""
+    return _ANSI.sub("", text)

@@ -29,6 +29,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from typing import Any, TextIO
 
 import duckdb
 
-from recurring_revenue.dbt_runner import run_dbt
+from recurring_revenue.dbt_runner import run_dbt, strip_ansi
 from recurring_revenue.readers import read_only as _read_only
 from recurring_revenue.settings import PROJECT_DIR, storage_version
 
@@ -93,6 +94,11 @@ class PublishPaths:
     def report(self) -> Path:
         return self.folder / f"{self.stem}_quality_report.html"
 
+    @property
+    def logs(self) -> Path:
+        """One log file per run of the main job: every message and dbt's whole output."""
+        return self.folder / f"{self.stem}_logs"
+
 
 class Refused(Exception):
     """A gate failed: the build is not published."""
@@ -101,6 +107,84 @@ class Refused(Exception):
         super().__init__(f"{stage}: {reason}")
         self.stage = stage
         self.reason = reason
+
+
+#: Run logs kept beside the warehouse (`<stem>_logs/`), the newest first.
+RUN_LOGS_KEPT = 20
+
+#: dbt commands with fewer nodes than this finish without progress lines.
+MIN_NODES_FOR_PROGRESS = 40
+_DBT_PROGRESS = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
+
+
+class RunLog:
+    """Where one run's messages go: a line per phase to the terminal, all to a file.
+
+    Quiet by default: the terminal gets one line per phase, dbt's progress at each
+    quarter of its nodes, and the summary; the log file gets every message and dbt's
+    whole output. `verbose` sends everything to the terminal too.
+    """
+
+    def __init__(self, path: Path | None, progress: Progress | None, verbose: bool) -> None:
+        self.path = path
+        self.progress = progress or (lambda _message: None)
+        self.verbose = verbose
+        self._file: TextIO | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a", encoding="utf-8")
+            _prune_run_logs(path.parent)
+
+    def _write(self, message: str, stamp: bool = True) -> None:
+        if self._file is not None:
+            prefix = datetime.now(UTC).strftime("%H:%M:%S  ") if stamp else ""
+            for line in message.splitlines() or [""]:
+                self._file.write(f"{prefix}{line}\n")
+            self._file.flush()
+
+    def phase(self, message: str) -> None:
+        """A step the user follows: terminal and file."""
+        self._write(message)
+        self.progress(message)
+
+    def detail(self, message: str) -> None:
+        """A line of a step: the file, and the terminal with --verbose."""
+        self._write(message)
+        if self.verbose:
+            self.progress(message)
+
+    def dbt_lines(self, command: str) -> Callable[[str], None]:
+        """A `run_dbt(on_line=...)` sink: every line to the file, progress to the terminal."""
+        shown = [0]
+
+        def on_line(line: str) -> None:
+            self._write(line, stamp=False)  # dbt stamps its own lines
+            if self.verbose:
+                self.progress(line)
+                return
+            found = _DBT_PROGRESS.search(line)
+            if not found or "hook:" in line:
+                return
+            done, total = int(found.group(1)), int(found.group(2))
+            if total < MIN_NODES_FOR_PROGRESS:
+                return
+            quarter = 4 * done // total
+            if quarter > shown[0]:
+                shown[0] = quarter
+                self.progress(f"  {command}: {done:,} of {total:,} nodes done")
+
+        return on_line
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _prune_run_logs(folder: Path) -> None:
+    logs = sorted(folder.glob("*.log"), reverse=True)
+    for old in logs[RUN_LOGS_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 @dataclass
@@ -131,6 +215,7 @@ class PublishResult:
                 f"  Quality report: {paths.report}\n"
                 f"  Publish log:    {paths.publish_log} (and table "
                 f"{AUDIT_SCHEMA}.{PUBLISH_LOG_TABLE})\n"
+                f"  Run log:        {self.entry.get('log')}\n"
                 "Query it read-only, with a short-lived connection (a build can publish "
                 "beside you):\n"
                 f"  {_python()} -c \"import duckdb; c = duckdb.connect('{paths.published}', "
@@ -143,6 +228,8 @@ class PublishResult:
             else ""
         )
         report = f"\nQuality report: {paths.report}" if self.entry.get("report") else ""
+        if self.entry.get("log"):
+            report += f"\nRun log (every message, dbt's whole output): {self.entry['log']}"
         current = (
             f"The published warehouse {paths.published} is unchanged"
             + (
@@ -170,9 +257,9 @@ def main_job(
     dbt_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     check_options: Mapping[str, Any] | None = None,
-    capture_dbt: bool = False,
     allow_shrink: bool = False,
     progress: Progress | None = None,
+    verbose: bool = False,
 ) -> PublishResult:
     """Load `data` (or reuse the published raw data), build, audit, publish atomically.
 
@@ -181,12 +268,15 @@ def main_job(
     that shrinks a raw table of the published warehouse by more than $RRW_MAX_SHRINK, or
     empties one, is refused unless `allow_shrink` (`rrw publish --allow-shrink`).
     """
-    say: Progress = progress or (lambda _message: None)
     started = time.monotonic()
     paths = PublishPaths(Path(published).resolve())
     paths.folder.mkdir(parents=True, exist_ok=True)
+    attempted_at = _now()
+    log_path = paths.logs / f"{attempted_at.replace(':', '').replace('.', '-')}-publish.log"
+    log = RunLog(log_path, progress, verbose)
     entry: dict[str, Any] = {
-        "attempted_at": _now(),
+        "attempted_at": attempted_at,
+        "log": str(log_path),
         "database": str(paths.published),
         "data": None if data is None else str(Path(data).resolve()),
         "git_revision": git_revision(),
@@ -204,9 +294,8 @@ def main_job(
                 env or {},
                 entry,
                 dict(check_options or {}),
-                capture_dbt,
                 allow_shrink,
-                say,
+                log,
                 result,
             )
         result.published = True
@@ -243,6 +332,8 @@ def main_job(
         notices=result.notices,
     )
     _append_jsonl(paths.publish_log, entry)
+    log.detail(result.message())
+    log.close()
     return result
 
 
@@ -255,15 +346,15 @@ def _run_gates(
     env: Mapping[str, str],
     entry: dict[str, Any],
     check_options: dict[str, Any],
-    capture_dbt: bool,
     allow_shrink: bool,
-    say: Progress,
+    log: RunLog,
     result: PublishResult,
 ) -> None:
     from recurring_revenue.quality.model import CheckSettings, dbt_target_path
     from recurring_revenue.quality.report import write_html
     from recurring_revenue.quality.runner import run_checks
 
+    say = log.phase
     timings: dict[str, float] = {}
     entry["seconds_by_stage"] = timings
     clock = [time.monotonic()]
@@ -288,7 +379,7 @@ def _run_gates(
             begin("load")
             # A new build file holds nothing yet: compare the load with what is published.
             baseline = None if copy else paths.published
-            _load(Path(data), paths.building, baseline, allow_shrink, entry, result, say)
+            _load(Path(data), paths.building, baseline, allow_shrink, entry, result, log)
         entry["load_batch_id"] = _batch_id(paths.building)
 
         target = dbt_target_path(env.get("DBT_TARGET_PATH"))
@@ -305,14 +396,16 @@ def _run_gates(
         # Audit the raw layer before spending a dbt build on it.
         begin("audit raw")
         say("audit: raw layer (great-expectations)")
-        report = run_checks(settings(("raw",)), progress=say)
+        report = run_checks(settings(("raw",)), progress=log.detail)
         entry["report"] = str(write_html(report, paths.report))
         if not report.success:
             raise Refused("audit raw", _failures(report.failures()))
 
         begin("source freshness")
         say("dbt source freshness")
-        freshness = run_dbt(["source", "freshness"], env=dbt_env, capture=capture_dbt)
+        freshness = run_dbt(
+            ["source", "freshness"], env=dbt_env, on_line=log.dbt_lines("dbt source freshness")
+        )
         entry["freshness"] = _freshness(target / "sources.json")
         if freshness.returncode != 0:
             why = _dbt_failure(freshness, target, "dbt source freshness")
@@ -324,14 +417,18 @@ def _run_gates(
 
         begin(f"dbt {dbt_command[0]}")
         say(f"dbt {' '.join(dbt_command)} into {paths.building}")
-        built = run_dbt([*dbt_command, *dbt_args], env=dbt_env, capture=capture_dbt)
+        built = run_dbt(
+            [*dbt_command, *dbt_args],
+            env=dbt_env,
+            on_line=log.dbt_lines(f"dbt {dbt_command[0]}"),
+        )
         entry["dbt_results"] = _run_results(target / "run_results.json")
         if built.returncode != 0:
-            raise Refused(result.stage, _dbt_failure(built, target, result.stage))
+            raise Refused(result.stage, _dbt_failure(built, target, result.stage, paths.building))
 
         begin("audit")
         say("audit: staging and marts (great-expectations)")
-        marts_report = run_checks(settings(("staging", "marts")), progress=say)
+        marts_report = run_checks(settings(("staging", "marts")), progress=log.detail)
         report = report.merged(marts_report)
         write_html(report, paths.report)
         entry["expectations_passed"] = report.expectations_passed
@@ -393,16 +490,22 @@ def _load(
     allow_shrink: bool,
     entry: dict[str, Any],
     result: PublishResult,
-    say: Progress,
+    log: RunLog,
 ) -> None:
     from recurring_revenue.load import LoadError, load_folder
 
-    say(f"loading {data} into {building}")
+    log.phase(f"load: {data}")
     try:
-        loaded = load_folder(data, building, progress=say, baseline=baseline)
+        loaded = load_folder(data, building, progress=log.detail, baseline=baseline)
     except LoadError as error:
         raise Refused("load", str(error)) from error
-    say(loaded.summary())
+    log.detail(loaded.summary())
+    for notice in loaded.notices:
+        log.phase(f"  notice: {notice}")
+    log.phase(
+        f"  {loaded.total_rows:,} rows in {len(loaded.tables)} tables, batch {loaded.batch_id}"
+        f" ({loaded.seconds:.0f} s)"
+    )
     if not loaded.shrinks:
         return
     entry["shrinks"] = [
@@ -468,18 +571,63 @@ def _freshness(path: Path) -> dict[str, list[str]]:
     return by_status
 
 
-def _dbt_failure(completed: subprocess.CompletedProcess[str], target: Path, command: str) -> str:
+def _dbt_failure(
+    completed: subprocess.CompletedProcess[str],
+    target: Path,
+    command: str,
+    database: Path | None = None,
+) -> str:
     failed = _run_results(target / "run_results.json").get("failed", [])
     if command.startswith("dbt source"):
         failed = []
     if failed:
+        if database is not None:
+            failed = [
+                line + _failing_rows(database, results)
+                for line, results in zip(failed, _failed_results(target), strict=False)
+            ]
         listed = "\n".join(f"  - {line}" for line in failed[:8])
         more = f"\n  ... and {len(failed) - 8} more" if len(failed) > 8 else ""
         count = f"{len(failed)} node(s) failed"
         return f"{command} exited {completed.returncode}; {count}:\n{listed}{more}"
-    output = ((completed.stdout or "") + (completed.stderr or "")).strip()
+    output = strip_ansi(((completed.stdout or "") + (completed.stderr or "")).strip())
     tail = "\n".join(output.splitlines()[-15:]) if output else "see its output above"
     return f"{command} exited {completed.returncode}:\n{tail}"
+
+
+def _failed_results(target: Path) -> list[dict[str, Any]]:
+    """The failed results of run_results.json, in the order `_run_results` lists them."""
+    try:
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return []
+    return [
+        item
+        for item in results.get("results", [])
+        if str(item.get("status")) in ("error", "fail", "runtime error")
+    ]
+
+
+def _failing_rows(database: Path, result: dict[str, Any], shown: int = 3) -> str:
+    """The first rows a failed data test returned, so the refusal names table and row."""
+    sql = result.get("compiled_code") or ""
+    if not str(result.get("unique_id", "")).startswith("test.") or not sql.strip():
+        return ""
+    try:
+        with _read_only(database) as connection:
+            cursor = connection.execute(
+                f"SELECT * FROM ({sql}\n) AS failing LIMIT {shown + 1}"
+            )
+            names = [column[0] for column in cursor.description or []]
+            rows = cursor.fetchall()
+    except duckdb.Error:
+        return ""
+    lines = [
+        "      " + ", ".join(f"{name}={value}" for name, value in zip(names, row, strict=True))
+        for row in rows[:shown]
+    ]
+    more = "\n      ..." if len(rows) > shown else ""
+    return ("\n    failing rows:\n" + "\n".join(lines) + more) if lines else ""
 
 
 # Publish.

@@ -151,3 +151,44 @@ def test_ctrl_c_during_publish_says_nothing_was_published(
     assert "Traceback" not in err
     assert not published.exists()
     assert publish.read_publish_log(published)[-1]["status"] == "refused"
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_the_main_job_is_quiet_by_default_and_logs_everything(
+    verbose: bool, tmp_path: Path
+) -> None:
+    from recurring_revenue.publish import RunLog
+
+    shown: list[str] = []
+    log = RunLog(tmp_path / "logs" / "run.log", shown.append, verbose)
+    log.phase("dbt build into x")
+    log.detail("customers.csv: 3,000 rows")
+    sink = log.dbt_lines("dbt build")
+    sink("07:00:37  1 of 1 OK hook: recurring_revenue.on-run-start.0 ... [OK]")
+    for done in range(1, 101):
+        sink(f"07:00:38  {done} of 100 OK created sql table model staging.m{done} ... [OK]")
+    log.close()
+
+    written = (tmp_path / "logs" / "run.log").read_text()
+    assert "customers.csv: 3,000 rows" in written and "100 of 100 OK created" in written
+    if verbose:
+        assert len(shown) == 1 + 1 + 1 + 100
+    else:
+        assert shown == [
+            "dbt build into x",
+            "  dbt build: 25 of 100 nodes done",
+            "  dbt build: 50 of 100 nodes done",
+            "  dbt build: 75 of 100 nodes done",
+            "  dbt build: 100 of 100 nodes done",
+        ]
+
+
+def test_streamed_dbt_output_has_no_colour_codes(tmp_path: Path) -> None:
+    lines: list[str] = []
+    result = run_dbt(
+        ["debug", "--config-dir"],
+        env={"DBT_LOG_PATH": str(tmp_path / "logs")},
+        on_line=lines.append,
+    )
+    assert result.returncode == 0
+    assert lines and "\x1b[" not in result.stdout

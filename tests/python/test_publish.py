@@ -106,7 +106,6 @@ class Workspace:
             dbt_args=dbt_args,
             env=self.env,
             check_options=CHECK_OPTIONS,
-            capture_dbt=True,
             allow_shrink=allow_shrink,
         )
 
@@ -293,6 +292,31 @@ def test_a_broken_batch_is_stopped_before_publish(
     FIGURES["rows_lost"] += max(0, before.total_rows - after.total_rows)
 
 
+def test_the_rejects_gate_names_the_table_the_rejects_relation_and_the_setting(
+    workspace: Workspace, first: Snapshot
+) -> None:
+    folder = copy_data(workspace, "rejects_gate")
+    orphan_a_tenth_of_subscriptions(folder)
+    result = main_job(
+        workspace.published,
+        folder,
+        dbt_command=("build", "--select", "+staging_rejected_share_within_limit"),
+        env=workspace.env,
+        check_options=CHECK_OPTIONS,
+    )
+    assert not result.published
+    assert result.stage == "dbt build", result.message()
+    reason = result.reason
+    assert "staging_rejected_share_within_limit" in reason
+    assert "table_name=subscriptions" in reason, reason
+    assert "stg_billing__rejects" in reason, reason
+    assert "rejects_error_share=0.05" in reason, reason
+    assert "\x1b[" not in result.message(), "no terminal colour codes in the refusal"
+    log = Path(result.entry["log"])
+    assert log.exists() and "staging_rejected_share_within_limit" in log.read_text()
+    assert str(log) in result.message(), "the refusal names the run log"
+
+
 KILL_AFTER = re.compile(r"\b\d+ of \d+ OK created\b")
 
 
@@ -312,6 +336,7 @@ def test_a_killed_build_leaves_the_published_warehouse_and_the_next_build_recove
         str(workspace.published),
         "--max-mrr-change",
         "1",
+        "--verbose",  # dbt's progress lines, to kill it in the middle
     ]
     process = subprocess.Popen(
         command,
