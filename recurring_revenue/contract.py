@@ -65,6 +65,22 @@ class Table:
         raise KeyError(f"{self.name} has no column {name!r}")
 
 
+#: Reasons staging may give for rejecting a row, the `reject_reason` of
+#: stg_billing__rejects (explained in docs/rejects.md; a test ties the SQL, the YAML,
+#: the generator and the docs to this list: test_contract_single_source.py).
+REJECT_REASONS: tuple[str, ...] = (
+    "missing_value",
+    "unparseable_value",
+    "unknown_enum_value",
+    "out_of_range",
+    "negative_amount",
+    "end_before_start",
+    "duplicate_key",
+    "orphan_reference",
+    "unknown_currency",
+    "missing_fx_rate",
+)
+
 BUSINESS_MODELS = ("subscription", "membership", "freemium", "contract", "consumption")
 BILLING_INTERVAL_UNITS = ("day", "week", "month", "year")
 EVENT_TYPES = (

@@ -615,9 +615,7 @@ def _failing_rows(database: Path, result: dict[str, Any], shown: int = 3) -> str
         return ""
     try:
         with _read_only(database) as connection:
-            cursor = connection.execute(
-                f"SELECT * FROM ({sql}\n) AS failing LIMIT {shown + 1}"
-            )
+            cursor = connection.execute(f"SELECT * FROM ({sql}\n) AS failing LIMIT {shown + 1}")
             names = [column[0] for column in cursor.description or []]
             rows = cursor.fetchall()
     except duckdb.Error:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from recurring_revenue import contract
+
 #: An identifier as billing systems write them: no spaces, starts with a letter or digit.
 IDENTIFIER_REGEX = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 #: A raw currency code: three letters (staging upper-cases and trims them).
@@ -27,19 +29,8 @@ EMAIL_REGEX = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 #: A keyed SHA-256 in hex, as the marts store personal data.
 SHA256_REGEX = r"^[0-9a-f]{64}$"
 
-#: Reasons staging may give for rejecting a row (docs/rejects.md).
-REJECT_REASONS = (
-    "missing_value",
-    "unparseable_value",
-    "unknown_enum_value",
-    "out_of_range",
-    "negative_amount",
-    "end_before_start",
-    "duplicate_key",
-    "orphan_reference",
-    "unknown_currency",
-    "missing_fx_rate",
-)
+#: Reasons staging may give for rejecting a row (one list: the raw contract's).
+REJECT_REASONS = contract.REJECT_REASONS
 
 #: Customer movement types (metric conventions, "Movements").
 MOVEMENT_TYPES = ("new", "expansion", "contraction", "churn", "reactivation", "unchanged")
