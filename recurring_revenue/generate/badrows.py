@@ -77,7 +77,11 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("unit_price", "9,99"),
             ("trial_days", "14 days"),
         ),
-        "out_of_range": _variants(("billing_interval_count", "0"), ("trial_days", "-7")),
+        "out_of_range": _variants(
+            ("billing_interval_count", "0"),
+            ("trial_days", "-7"),
+            ("unit_price", "99999999999999.99"),
+        ),
         "negative_amount": _variants(("unit_price", NEGATE)),
         "unknown_currency": _variants(("currency", "EURO"), ("currency", "US$")),
         "missing_fx_rate": _variants(("currency", "CHF")),
@@ -90,7 +94,11 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("notice_period_days", "30 days"),
             ("auto_renew", "maybe"),
         ),
-        "out_of_range": _variants(("commitment_months", "0"), ("notice_period_days", "-30")),
+        "out_of_range": _variants(
+            ("commitment_months", "0"),
+            ("notice_period_days", "-30"),
+            ("commitment_months", "99999999999"),
+        ),
         "orphan_reference": _variants(("customer_id", ORPHANS["customer_id"])),
     },
     "subscription_events": {
@@ -111,7 +119,9 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
         "negative_amount": _variants(
             ("quantity", "-1"), ("unit_price", "-25.00"), ("discount_amount", "-5.00")
         ),
-        "out_of_range": _variants(("discount_percent", "120"), ("discount_percent", "150")),
+        "out_of_range": _variants(
+            ("discount_percent", "120"), ("discount_percent", "150"), ("quantity", "20000000000")
+        ),
         "orphan_reference": _variants(
             ("subscription_id", ORPHANS["subscription_id"]), ("plan_id", ORPHANS["plan_id"])
         ),
@@ -157,6 +167,9 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
         "negative_amount": _variants(
             ("amount", NEGATE), ("discount_amount", "-1.00"), ("tax_amount", "-2.50")
         ),
+        "out_of_range": _variants(
+            ("amount", "1000000000.00"), ("tax_amount", "99999999999999999999")
+        ),
         "orphan_reference": _variants(
             ("invoice_id", ORPHANS["invoice_id"]),
             ("subscription_id", ORPHANS["subscription_id"]),
@@ -196,6 +209,7 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("amount", "1.234,50"), ("amount", "n/a"), ("spend_date", "2024-02-30")
         ),
         "negative_amount": _variants(("amount", NEGATE)),
+        "out_of_range": _variants(("amount", "1000000000")),
         "unknown_currency": _variants(("currency", "EURO")),
         "missing_fx_rate": _variants(("currency", "CHF")),
     },

@@ -894,6 +894,7 @@ def _number(
     below: str = "negative_amount",
     zero: str | None = None,
     unless_credit: bool = False,
+    limit: int | None = None,
 ) -> Check:
     def check(row: Row, column: str) -> str | None:
         text = row[column]
@@ -904,6 +905,9 @@ def _number(
         value = _decimal(text)
         if value is None:
             return "unparseable_value"
+        # macros/staging/value_limit.sql: at or above the limit (either sign).
+        if limit is not None and abs(value) >= limit:
+            return "out_of_range"
         if unless_credit and str(row["line_type"]).lower() == "credit":
             return None
         if minimum is not None and value < minimum:
@@ -955,23 +959,26 @@ def _required_date(row: Row, column: str) -> str | None:
     return None if _parse_date(row[column]) is not None else "unparseable_value"
 
 
+# macros/staging/value_limit.sql: the largest values staging accepts (exclusive).
+AMOUNT, UNIT_PRICE, QUANTITY, LINE_QUANTITY, COUNT = 10**9, 10**6, 30_000, 10**9, 10_000
+
 _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
     "customers": [("customer_id", _required), ("created_at", _required_timestamp)],
     "plans": [
         ("plan_id", _required),
         ("business_model", _enum()),
         ("billing_interval_unit", _enum()),
-        ("billing_interval_count", _number(True, True, 1, below="out_of_range")),
+        ("billing_interval_count", _number(True, True, 1, below="out_of_range", limit=COUNT)),
         ("currency", _required),
-        ("unit_price", _number(True, minimum=0)),
-        ("trial_days", _number(integer=True, minimum=0, below="out_of_range")),
+        ("unit_price", _number(True, minimum=0, limit=UNIT_PRICE)),
+        ("trial_days", _number(integer=True, minimum=0, below="out_of_range", limit=COUNT)),
     ],
     "subscriptions": [
         ("subscription_id", _required),
         ("customer_id", _required),
         ("created_at", _required_timestamp),
-        ("commitment_months", _number(integer=True, minimum=1, below="out_of_range")),
-        ("notice_period_days", _number(integer=True, minimum=0, below="out_of_range")),
+        ("commitment_months", _number(integer=True, minimum=1, below="out_of_range", limit=COUNT)),
+        ("notice_period_days", _number(integer=True, minimum=0, below="out_of_range", limit=COUNT)),
         ("auto_renew", _optional_boolean),
     ],
     "subscription_events": [
@@ -980,10 +987,10 @@ _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
         ("event_type", _enum()),
         ("effective_at", _required_timestamp),
         ("recorded_at", _required_timestamp),
-        ("quantity", _number(minimum=0)),
-        ("unit_price", _number(minimum=0)),
+        ("quantity", _number(minimum=0, limit=QUANTITY)),
+        ("unit_price", _number(minimum=0, limit=UNIT_PRICE)),
         ("discount_percent", _number(minimum=0, maximum=100, below="out_of_range")),
-        ("discount_amount", _number(minimum=0)),
+        ("discount_amount", _number(minimum=0, limit=AMOUNT)),
     ],
     "invoices": [
         ("invoice_id", _required),
@@ -999,17 +1006,17 @@ _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
         ("line_type", _enum()),
         ("service_period_start", _period(end=False)),
         ("service_period_end", _period(end=True)),
-        ("quantity", _number()),
-        ("amount", _number(True, minimum=0, unless_credit=True)),
-        ("discount_amount", _number(minimum=0)),
-        ("tax_amount", _number(minimum=0)),
+        ("quantity", _number(limit=LINE_QUANTITY)),
+        ("amount", _number(True, minimum=0, unless_credit=True, limit=AMOUNT)),
+        ("discount_amount", _number(minimum=0, limit=AMOUNT)),
+        ("tax_amount", _number(minimum=0, limit=AMOUNT)),
     ],
     "payments": [
         ("payment_id", _required),
         ("invoice_id", _required),
         ("payment_type", _enum()),
         ("status", _enum("payments")),
-        ("amount", _number(True, minimum=0, zero="out_of_range")),
+        ("amount", _number(True, minimum=0, zero="out_of_range", limit=AMOUNT)),
         ("currency", _required),
         ("occurred_at", _required_timestamp),
     ],
@@ -1021,7 +1028,7 @@ _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
     "marketing_spend": [
         ("spend_date", _required_date),
         ("channel", _required),
-        ("amount", _number(True, minimum=0)),
+        ("amount", _number(True, minimum=0, limit=AMOUNT)),
         ("currency", _required),
     ],
 }

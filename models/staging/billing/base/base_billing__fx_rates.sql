@@ -4,7 +4,16 @@
     {'column': 'rate_date', 'reason': 'missing_value', 'when': 'rate_date_text is null'},
     {'column': 'rate_date', 'reason': 'unparseable_value', 'when': 'rate_date is null'},
     {'column': 'rate_to_reporting', 'reason': 'missing_value', 'when': 'rate_to_reporting_text is null'},
-    {'column': 'rate_to_reporting', 'reason': 'unparseable_value', 'when': 'rate_to_reporting is null'},
+    {
+        'column': 'rate_to_reporting',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_decimal_text('rate_to_reporting_text'),
+    },
+    {
+        'column': 'rate_to_reporting',
+        'reason': 'out_of_range',
+        'when': 'rate_to_reporting is null',
+    },
     {'column': 'rate_to_reporting', 'reason': 'out_of_range', 'when': 'rate_to_reporting <= 0'},
 ] -%}
 

@@ -4,7 +4,16 @@
     {'column': 'spend_date', 'reason': 'unparseable_value', 'when': 'spend_date is null'},
     {'column': 'channel', 'reason': 'missing_value', 'when': 'channel is null'},
     {'column': 'amount', 'reason': 'missing_value', 'when': 'amount_text is null'},
-    {'column': 'amount', 'reason': 'unparseable_value', 'when': 'amount is null'},
+    {
+        'column': 'amount',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_decimal_text('amount_text'),
+    },
+    {
+        'column': 'amount',
+        'reason': 'out_of_range',
+        'when': 'amount is null or abs(amount) >= ' ~ value_limit('amount'),
+    },
     {'column': 'amount', 'reason': 'negative_amount', 'when': 'amount < 0'},
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
 ] -%}

@@ -7,7 +7,16 @@
     {'column': 'status', 'reason': 'missing_value', 'when': 'status is null'},
     {'column': 'status', 'reason': 'unknown_enum_value', 'when': "status not in ('succeeded', 'failed', 'pending')"},
     {'column': 'amount', 'reason': 'missing_value', 'when': 'amount_text is null'},
-    {'column': 'amount', 'reason': 'unparseable_value', 'when': 'amount is null'},
+    {
+        'column': 'amount',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_decimal_text('amount_text'),
+    },
+    {
+        'column': 'amount',
+        'reason': 'out_of_range',
+        'when': 'amount is null or abs(amount) >= ' ~ value_limit('amount'),
+    },
     {'column': 'amount', 'reason': 'negative_amount', 'when': 'amount < 0'},
     {'column': 'amount', 'reason': 'out_of_range', 'when': 'amount = 0'},
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},

@@ -7,13 +7,23 @@
     {
         'column': 'commitment_months',
         'reason': 'unparseable_value',
-        'when': 'commitment_months_text is not null and commitment_months is null',
+        'when': 'commitment_months_text is not null and not ' ~ is_integer_text('commitment_months_text'),
+    },
+    {
+        'column': 'commitment_months',
+        'reason': 'out_of_range',
+        'when': 'commitment_months_text is not null and (commitment_months is null or abs(commitment_months) >= ' ~ value_limit('count') ~ ')',
     },
     {'column': 'commitment_months', 'reason': 'out_of_range', 'when': 'commitment_months < 1'},
     {
         'column': 'notice_period_days',
         'reason': 'unparseable_value',
-        'when': 'notice_period_days_text is not null and notice_period_days is null',
+        'when': 'notice_period_days_text is not null and not ' ~ is_integer_text('notice_period_days_text'),
+    },
+    {
+        'column': 'notice_period_days',
+        'reason': 'out_of_range',
+        'when': 'notice_period_days_text is not null and (notice_period_days is null or abs(notice_period_days) >= ' ~ value_limit('count') ~ ')',
     },
     {'column': 'notice_period_days', 'reason': 'out_of_range', 'when': 'notice_period_days < 0'},
     {'column': 'auto_renew', 'reason': 'unparseable_value', 'when': 'auto_renew_text is not null and auto_renew is null'},
