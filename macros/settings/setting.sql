@@ -13,7 +13,7 @@
     {%- set known = ['reporting_currency', 'as_of_date', 'churn_recognition', 'free_plan_downgrade',
                      'pause_treatment', 'reactivation_window_months', 'gross_margin',
                      'trial_conversion_window_days', 'mrr_reconciliation_tolerance',
-                     'month_spine_start', 'month_spine_end'] -%}
+                     'month_spine_start', 'month_spine_end', 'max_future_days'] -%}
     {%- if name not in known -%}
         {{ exceptions.raise_compiler_error("Unknown setting '" ~ name ~ "'. Known settings: " ~ (known | join(', '))) }}
     {%- endif -%}
@@ -38,6 +38,9 @@
         {%- if not parsed -%}
             {{ exceptions.raise_compiler_error("Setting as_of_date='" ~ value ~ "' is not valid. Use YYYY-MM-DD, or null to take it from the data.") }}
         {%- endif -%}
+    {%- endif -%}
+    {%- if name == 'max_future_days' and not modules.re.match('^\\d+$', value | string) -%}
+        {{ exceptions.raise_compiler_error("Setting max_future_days='" ~ value ~ "' is not valid. Use a whole number of days >= 0.") }}
     {%- endif -%}
     {%- if name == 'trial_conversion_window_days' and value is not none and not modules.re.match('^\\d+$', value | string) -%}
         {{ exceptions.raise_compiler_error("Setting trial_conversion_window_days='" ~ value ~ "' is not valid. Use a whole number of days >= 0, or null for no limit.") }}

@@ -31,12 +31,14 @@ SHA256_REGEX = r"^[0-9a-f]{64}$"
 REJECT_REASONS = (
     "missing_value",
     "unparseable_value",
+    "implausible_date",
     "unknown_enum_value",
     "out_of_range",
     "negative_amount",
     "end_before_start",
     "duplicate_key",
     "orphan_reference",
+    "event_before_activation",
     "unknown_currency",
     "missing_fx_rate",
 )

@@ -870,10 +870,25 @@ def _required(row: Row, column: str) -> str | None:
     return "missing_value" if row[column] is None else None
 
 
+# docs/rejects.md, "Plausible dates": month_spine_start to max_future_days after the
+# load (the files are loaded after they are written, so today is a safe stand-in).
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime.combine(date.today(), datetime.min.time()) + timedelta(days=3660)
+
+
+def _implausible(value: date | datetime) -> bool:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.min.time())
+    return value < EARLIEST or value > LATEST
+
+
 def _required_timestamp(row: Row, column: str) -> str | None:
     if row[column] is None:
         return "missing_value"
-    return None if _parse_timestamp(row[column]) is not None else "unparseable_value"
+    value = _parse_timestamp(row[column])
+    if value is None:
+        return "unparseable_value"
+    return "implausible_date" if _implausible(value) else None
 
 
 def _enum(table: str = "") -> Check:
@@ -934,6 +949,8 @@ def _due(row: Row, column: str) -> str | None:
     due = _parse_timestamp(row[column])
     if due is None:
         return "unparseable_value"
+    if _implausible(due):
+        return "implausible_date"
     issued = _parse_timestamp(row["issued_at"])
     return "end_before_start" if issued is not None and due < issued else None
 
@@ -945,6 +962,8 @@ def _period(end: bool) -> Check:
         value = _parse_date(row[column])
         if value is None:
             return "unparseable_value"
+        if _implausible(value):
+            return "implausible_date"
         start = _parse_date(row["service_period_start"])
         if end and start is not None and value <= start:
             return "end_before_start"
@@ -956,7 +975,10 @@ def _period(end: bool) -> Check:
 def _required_date(row: Row, column: str) -> str | None:
     if row[column] is None:
         return "missing_value"
-    return None if _parse_date(row[column]) is not None else "unparseable_value"
+    value = _parse_date(row[column])
+    if value is None:
+        return "unparseable_value"
+    return "implausible_date" if _implausible(value) else None
 
 
 # macros/staging/value_limit.sql: the largest values staging accepts (exclusive).
@@ -1105,11 +1127,26 @@ def _reference_rejects(rows: Rows) -> Counter[tuple[str, ...]]:
     subscriptions = {row["subscription_id"] for row in staged("subscriptions")}
     plans = {row["plan_id"] for row in staged("plans")}
 
+    # docs/rejects.md, "Events before the start": the first start event without a
+    # row-local problem.
+    starts: dict[str, datetime] = {}
+    for row in staged("subscription_events"):
+        if str(row["event_type"]).lower() in ("trial_started", "activated"):
+            at = _timestamp(str(row["effective_at"]))
+            starts[row["subscription_id"]] = min(at, starts.get(row["subscription_id"], at))
+
     def event_check(row: Row) -> tuple[str, str] | None:
         if row["subscription_id"] not in subscriptions:
             return ("subscription_id", "orphan_reference")
         if row["plan_id"] is not None and row["plan_id"] not in plans:
             return ("plan_id", "orphan_reference")
+        start = starts.get(row["subscription_id"])
+        if (
+            str(row["event_type"]).lower() == "cancelled"
+            and start is not None
+            and _timestamp(str(row["effective_at"])) < start
+        ):
+            return ("effective_at", "event_before_activation")
         return None
 
     cross("subscription_events", event_check)

@@ -63,12 +63,14 @@ def test_every_kind_of_bad_row_is_rejected_with_its_reason(
     assert {reason for *_, reason in expected} == {
         "missing_value",
         "unparseable_value",
+        "implausible_date",
         "unknown_enum_value",
         "out_of_range",
         "negative_amount",
         "end_before_start",
         "duplicate_key",
         "orphan_reference",
+        "event_before_activation",
         "unknown_currency",
         "missing_fx_rate",
     }
@@ -146,3 +148,33 @@ def test_values_too_large_for_the_later_layers_are_rejected_in_staging(tmp_path:
         ("subscription_events", "e08_2", "quantity", "out_of_range", "20000000000"),
     }
     assert warehouse.query("select count(*) from intermediate.int_subscription_states")[0][0] > 0
+
+
+def test_a_typo_date_is_rejected_and_never_becomes_the_as_of_date(tmp_path: Path) -> None:
+    """Issue 14, defect 3: a payment dated 2204-04-10 became the as-of date and the
+    monthly marts ran to 2099-12. Now it is `implausible_date` and the months end at
+    the worked cases' last activity (2025-03)."""
+    data = worked_cases.write_dataset(tmp_path / "data")
+    path = data / "payments.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows.append({**rows[0], "payment_id": "pay_typo", "occurred_at": "2204-04-10T12:00:00Z"})
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    warehouse = Warehouse(tmp_path)
+    warehouse.load(data)
+    assert warehouse.dbt("seed").returncode == 0
+    result = warehouse.dbt("run", "--select", "+util_months")
+    assert result.returncode == 0, dbt_output(result)[-5000:]
+    assert warehouse.query(
+        "select record_key, column_name, reject_reason, rejected_value "
+        "from staging.stg_billing__rejects"
+    ) == [("pay_typo", "occurred_at", "implausible_date", "2204-04-10T12:00:00Z")]
+    assert warehouse.query("select cast(as_of_date as varchar) from utilities.util_as_of_date") == [
+        ("2025-03-31",)
+    ]
+    assert warehouse.query(
+        "select cast(max(date_month) as varchar) from utilities.util_months"
+    ) == [("2025-03-01",)]

@@ -3,6 +3,7 @@
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
     {'column': 'rate_date', 'reason': 'missing_value', 'when': 'rate_date_text is null'},
     {'column': 'rate_date', 'reason': 'unparseable_value', 'when': 'rate_date is null'},
+    {'column': 'rate_date', 'reason': 'implausible_date', 'when': is_implausible_date('rate_date')},
     {'column': 'rate_to_reporting', 'reason': 'missing_value', 'when': 'rate_to_reporting_text is null'},
     {
         'column': 'rate_to_reporting',
@@ -27,7 +28,8 @@ raw_fx_rates as (
         rate_to_reporting,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'fx_rates') }}
 
 ),
@@ -38,6 +40,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('currency') }} as currency_text,
         {{ clean_text('rate_to_reporting') }} as rate_to_reporting_text,
         {{ clean_text('rate_date') }} as rate_date_text

@@ -13,6 +13,7 @@
         'reason': 'unparseable_value',
         'when': 'service_period_start_text is not null and service_period_start is null',
     },
+    {'column': 'service_period_start', 'reason': 'implausible_date', 'when': is_implausible_date('service_period_start')},
     {
         'column': 'service_period_start',
         'reason': 'missing_value',
@@ -23,6 +24,7 @@
         'reason': 'unparseable_value',
         'when': 'service_period_end_text is not null and service_period_end is null',
     },
+    {'column': 'service_period_end', 'reason': 'implausible_date', 'when': is_implausible_date('service_period_end')},
     {
         'column': 'service_period_end',
         'reason': 'missing_value',
@@ -94,7 +96,8 @@ raw_invoice_line_items as (
         tax_amount,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'invoice_line_items') }}
 
 ),
@@ -105,6 +108,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('line_item_id') }} as line_item_id,
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ clean_text('subscription_id') }} as subscription_id,

@@ -12,8 +12,10 @@
     },
     {'column': 'effective_at', 'reason': 'missing_value', 'when': 'effective_at_text is null'},
     {'column': 'effective_at', 'reason': 'unparseable_value', 'when': 'effective_at is null'},
+    {'column': 'effective_at', 'reason': 'implausible_date', 'when': is_implausible_date('effective_at')},
     {'column': 'recorded_at', 'reason': 'missing_value', 'when': 'recorded_at_text is null'},
     {'column': 'recorded_at', 'reason': 'unparseable_value', 'when': 'recorded_at is null'},
+    {'column': 'recorded_at', 'reason': 'implausible_date', 'when': is_implausible_date('recorded_at')},
     {
         'column': 'quantity',
         'reason': 'unparseable_value',
@@ -82,7 +84,8 @@ raw_subscription_events as (
         cancellation_reason,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'subscription_events') }}
 
 ),
@@ -93,6 +96,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('event_id') }} as event_id,
         {{ clean_text('subscription_id') }} as subscription_id,
         {{ clean_text('event_type') }} as event_type_text,

@@ -4,6 +4,7 @@
     {'column': 'customer_id', 'reason': 'missing_value', 'when': 'customer_id is null'},
     {'column': 'created_at', 'reason': 'missing_value', 'when': 'created_at_text is null'},
     {'column': 'created_at', 'reason': 'unparseable_value', 'when': 'created_at is null'},
+    {'column': 'created_at', 'reason': 'implausible_date', 'when': is_implausible_date('created_at')},
     {
         'column': 'commitment_months',
         'reason': 'unparseable_value',
@@ -42,7 +43,8 @@ raw_subscriptions as (
         auto_renew,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'subscriptions') }}
 
 ),
@@ -53,6 +55,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('subscription_id') }} as subscription_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('created_at') }} as created_at_text,
