@@ -71,12 +71,14 @@ class Table:
 REJECT_REASONS: tuple[str, ...] = (
     "missing_value",
     "unparseable_value",
+    "implausible_date",
     "unknown_enum_value",
     "out_of_range",
     "negative_amount",
     "end_before_start",
     "duplicate_key",
     "orphan_reference",
+    "event_before_activation",
     "unknown_currency",
     "missing_fx_rate",
 )

@@ -12,7 +12,8 @@
     } -%}
     {%- set known = ['reporting_currency', 'as_of_date', 'churn_recognition', 'free_plan_downgrade',
                      'pause_treatment', 'reactivation_window_months', 'gross_margin',
-                     'trial_conversion_window_days'] -%}
+                     'trial_conversion_window_days', 'mrr_reconciliation_tolerance',
+                     'month_spine_start', 'month_spine_end', 'max_future_days'] -%}
     {%- if name not in known -%}
         {{ exceptions.raise_compiler_error("Unknown setting '" ~ name ~ "'. Known settings: " ~ (known | join(', '))) }}
     {%- endif -%}
@@ -26,11 +27,20 @@
     {%- if name == 'reporting_currency' and ((value | string) | length != 3 or (value | string) != (value | string | upper)) -%}
         {{ exceptions.raise_compiler_error("Setting reporting_currency='" ~ value ~ "' is not valid. Use an upper-case ISO-4217 code such as USD.") }}
     {%- endif -%}
+    {%- if name in ['month_spine_start', 'month_spine_end'] and not modules.re.match('^\\d{4}-\\d{2}-\\d{2}$', value | string) -%}
+        {{ exceptions.raise_compiler_error("Setting " ~ name ~ "='" ~ value ~ "' is not valid. Use YYYY-MM-DD.") }}
+    {%- endif -%}
+    {%- if name == 'mrr_reconciliation_tolerance' and not modules.re.match('^\\d*\\.?\\d+$', value | string) -%}
+        {{ exceptions.raise_compiler_error("Setting mrr_reconciliation_tolerance='" ~ value ~ "' is not valid. Use a fraction >= 0, such as 0.01.") }}
+    {%- endif -%}
     {%- if name == 'as_of_date' and value is not none -%}
         {%- set parsed = modules.re.match('^\\d{4}-\\d{2}-\\d{2}$', value | string) -%}
         {%- if not parsed -%}
             {{ exceptions.raise_compiler_error("Setting as_of_date='" ~ value ~ "' is not valid. Use YYYY-MM-DD, or null to take it from the data.") }}
         {%- endif -%}
+    {%- endif -%}
+    {%- if name == 'max_future_days' and not modules.re.match('^\\d+$', value | string) -%}
+        {{ exceptions.raise_compiler_error("Setting max_future_days='" ~ value ~ "' is not valid. Use a whole number of days >= 0.") }}
     {%- endif -%}
     {%- if name == 'trial_conversion_window_days' and value is not none and not modules.re.match('^\\d+$', value | string) -%}
         {{ exceptions.raise_compiler_error("Setting trial_conversion_window_days='" ~ value ~ "' is not valid. Use a whole number of days >= 0, or null for no limit.") }}

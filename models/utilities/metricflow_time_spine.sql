@@ -7,8 +7,8 @@ with day_spine as (
 
     {{ dbt.date_spine(
         'day',
-        "cast('" ~ var('month_spine_start', '2000-01-01') ~ "' as date)",
-        "cast('" ~ var('month_spine_end', '2100-01-01') ~ "' as date)",
+        "cast('" ~ setting('month_spine_start') ~ "' as date)",
+        "cast('" ~ setting('month_spine_end') ~ "' as date)",
     ) }}
 
 ),

@@ -8,8 +8,8 @@ with month_spine as (
 
     {{ dbt.date_spine(
         'month',
-        "cast('" ~ var('month_spine_start', '2000-01-01') ~ "' as date)",
-        "cast('" ~ var('month_spine_end', '2100-01-01') ~ "' as date)",
+        "cast('" ~ setting('month_spine_start') ~ "' as date)",
+        "cast('" ~ setting('month_spine_end') ~ "' as date)",
     ) }}
 
 ),

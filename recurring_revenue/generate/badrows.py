@@ -58,6 +58,9 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("created_at", "yesterday"),
             ("created_at", "31/12/2023 14:00"),
         ),
+        "implausible_date": _variants(
+            ("created_at", "2204-04-10T09:15:00Z"), ("created_at", "1899-12-31T00:00:00Z")
+        ),
     },
     "plans": {
         "missing_value": _variants(
@@ -77,7 +80,11 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("unit_price", "9,99"),
             ("trial_days", "14 days"),
         ),
-        "out_of_range": _variants(("billing_interval_count", "0"), ("trial_days", "-7")),
+        "out_of_range": _variants(
+            ("billing_interval_count", "0"),
+            ("trial_days", "-7"),
+            ("unit_price", "99999999999999.99"),
+        ),
         "negative_amount": _variants(("unit_price", NEGATE)),
         "unknown_currency": _variants(("currency", "EURO"), ("currency", "US$")),
         "missing_fx_rate": _variants(("currency", "CHF")),
@@ -90,7 +97,12 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("notice_period_days", "30 days"),
             ("auto_renew", "maybe"),
         ),
-        "out_of_range": _variants(("commitment_months", "0"), ("notice_period_days", "-30")),
+        "implausible_date": _variants(("created_at", "2204-04-10T09:15:00Z")),
+        "out_of_range": _variants(
+            ("commitment_months", "0"),
+            ("notice_period_days", "-30"),
+            ("commitment_months", "99999999999"),
+        ),
         "orphan_reference": _variants(("customer_id", ORPHANS["customer_id"])),
     },
     "subscription_events": {
@@ -108,10 +120,16 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("discount_percent", "20%"),
             ("discount_amount", "n/a"),
         ),
+        "implausible_date": _variants(
+            ("effective_at", "2204-04-10T00:00:00Z"), ("recorded_at", "1024-04-10T00:00:00Z")
+        ),
         "negative_amount": _variants(
             ("quantity", "-1"), ("unit_price", "-25.00"), ("discount_amount", "-5.00")
         ),
-        "out_of_range": _variants(("discount_percent", "120"), ("discount_percent", "150")),
+        "out_of_range": _variants(
+            ("discount_percent", "120"), ("discount_percent", "150"), ("quantity", "20000000000")
+        ),
+        "event_before_activation": (Variant("effective_at", BEFORE),),
         "orphan_reference": _variants(
             ("subscription_id", ORPHANS["subscription_id"]), ("plan_id", ORPHANS["plan_id"])
         ),
@@ -124,6 +142,9 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("status", "cancelled"), ("status", "refunded"), ("status", "overdue")
         ),
         "unparseable_value": _variants(("issued_at", "2024-13-01T00:00:00Z"), ("due_at", "net 30")),
+        "implausible_date": _variants(
+            ("issued_at", "1999-03-01T00:00:00Z"), ("due_at", "2204-04-10T00:00:00Z")
+        ),
         "end_before_start": _variants(("due_at", BEFORE)),
         "orphan_reference": _variants(("customer_id", ORPHANS["customer_id"])),
         "unknown_currency": _variants(
@@ -150,12 +171,16 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("discount_amount", "n/a"),
             ("tax_amount", "1.2.3"),
         ),
+        "implausible_date": _variants(("service_period_end", "2204-04-10")),
         "end_before_start": (
             Variant("service_period_end", BEFORE),
             Variant("service_period_end", SAME, strict=False),
         ),
         "negative_amount": _variants(
             ("amount", NEGATE), ("discount_amount", "-1.00"), ("tax_amount", "-2.50")
+        ),
+        "out_of_range": _variants(
+            ("amount", "1000000000.00"), ("tax_amount", "99999999999999999999")
         ),
         "orphan_reference": _variants(
             ("invoice_id", ORPHANS["invoice_id"]),
@@ -176,6 +201,7 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
             ("payment_type", "chargeback"), ("status", "refunded"), ("status", "canceled")
         ),
         "unparseable_value": _variants(("amount", "12,50"), ("occurred_at", "yesterday")),
+        "implausible_date": _variants(("occurred_at", "2204-04-10T12:00:00Z")),
         "negative_amount": _variants(("amount", NEGATE)),
         "out_of_range": _variants(("amount", "0.00"), ("amount", "0")),
         "orphan_reference": _variants(("invoice_id", ORPHANS["invoice_id"])),
@@ -187,6 +213,7 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
         "unparseable_value": _variants(
             ("rate_to_reporting", "1,0845"), ("rate_to_reporting", "n/a")
         ),
+        "implausible_date": _variants(("rate_date", "2204-04-10")),
         "out_of_range": _variants(("rate_to_reporting", "0"), ("rate_to_reporting", "-1.08")),
         "unknown_currency": _variants(("currency", "EURO"), ("currency", "DKR")),
     },
@@ -195,7 +222,9 @@ VARIANTS: dict[str, dict[str, tuple[Variant, ...]]] = {
         "unparseable_value": _variants(
             ("amount", "1.234,50"), ("amount", "n/a"), ("spend_date", "2024-02-30")
         ),
+        "implausible_date": _variants(("spend_date", "2204-04-10")),
         "negative_amount": _variants(("amount", NEGATE)),
+        "out_of_range": _variants(("amount", "1000000000")),
         "unknown_currency": _variants(("currency", "EURO")),
         "missing_fx_rate": _variants(("currency", "CHF")),
     },
@@ -210,6 +239,20 @@ _TEMPLATE_FILTERS: dict[tuple[str, str], Callable[[Row, dict[str, int]], bool]] 
 
 def _line_template(row: Row, index: dict[str, int]) -> bool:
     return row[index["line_type"]] == "recurring"
+
+
+START_EVENTS = ("trial_started", "activated")
+
+
+def _subscription_starts(rows: list[Row], index: dict[str, int]) -> dict[str, datetime]:
+    """Each subscription's first trial_started or activated event (docs/rejects.md)."""
+    starts: dict[str, datetime] = {}
+    for row in rows:
+        if row[index["event_type"]] in START_EVENTS:
+            subscription = row[index["subscription_id"]]
+            at = datetime.fromisoformat(row[index["effective_at"]])
+            starts[subscription] = min(at, starts.get(subscription, at))
+    return starts
 
 
 # A fresh key for a table: sets the key column(s) of a copied row (row as a list).
@@ -270,6 +313,15 @@ class Injector:
         accept = _TEMPLATE_FILTERS.get((table, reason))
         if table == "invoice_line_items":
             accept = _line_template
+        if (table, reason) == ("subscription_events", "event_before_activation"):
+            starts = _subscription_starts(rows, index)
+
+            def accept(row: Row, index: dict[str, int]) -> bool:
+                return (
+                    row[index["event_type"]] == "cancelled"
+                    and row[index["subscription_id"]] in starts
+                )
+
         if accept is None:
             return rows[self.rng.randrange(len(rows))]
         for _ in range(200):
@@ -283,6 +335,10 @@ class Injector:
         current = row[index[variant.column]]
         if variant.value == NEGATE:
             return "-" + current
+        if variant.value == BEFORE and table == "subscription_events":
+            starts = _subscription_starts(self.tables[table], index)
+            start = starts[row[index["subscription_id"]]]
+            return (start - timedelta(days=self.rng.randint(1, 20))).isoformat()
         if variant.value == BEFORE and table == "invoices":
             issued = datetime.fromisoformat(row[index["issued_at"]])
             return (issued - timedelta(days=5)).isoformat()

@@ -27,7 +27,7 @@ CUSTOMER_TABLES: tuple[str, ...] = (
 GLOBAL_TABLES: tuple[str, ...] = ("plans", "fx_rates", "marketing_spend")
 
 REJECT_REASONS: dict[str, tuple[str, ...]] = {
-    "customers": ("missing_value", "unparseable_value", "duplicate_key"),
+    "customers": ("missing_value", "unparseable_value", "implausible_date", "duplicate_key"),
     "plans": (
         "missing_value",
         "unknown_enum_value",
@@ -41,6 +41,7 @@ REJECT_REASONS: dict[str, tuple[str, ...]] = {
     "subscriptions": (
         "missing_value",
         "unparseable_value",
+        "implausible_date",
         "out_of_range",
         "duplicate_key",
         "orphan_reference",
@@ -49,15 +50,18 @@ REJECT_REASONS: dict[str, tuple[str, ...]] = {
         "missing_value",
         "unknown_enum_value",
         "unparseable_value",
+        "implausible_date",
         "negative_amount",
         "out_of_range",
         "duplicate_key",
         "orphan_reference",
+        "event_before_activation",
     ),
     "invoices": (
         "missing_value",
         "unknown_enum_value",
         "unparseable_value",
+        "implausible_date",
         "end_before_start",
         "duplicate_key",
         "orphan_reference",
@@ -68,8 +72,10 @@ REJECT_REASONS: dict[str, tuple[str, ...]] = {
         "missing_value",
         "unknown_enum_value",
         "unparseable_value",
+        "implausible_date",
         "end_before_start",
         "negative_amount",
+        "out_of_range",
         "duplicate_key",
         "orphan_reference",
     ),
@@ -77,6 +83,7 @@ REJECT_REASONS: dict[str, tuple[str, ...]] = {
         "missing_value",
         "unknown_enum_value",
         "unparseable_value",
+        "implausible_date",
         "negative_amount",
         "out_of_range",
         "duplicate_key",
@@ -87,6 +94,7 @@ REJECT_REASONS: dict[str, tuple[str, ...]] = {
     "fx_rates": (
         "missing_value",
         "unparseable_value",
+        "implausible_date",
         "out_of_range",
         "duplicate_key",
         "unknown_currency",
@@ -94,7 +102,9 @@ REJECT_REASONS: dict[str, tuple[str, ...]] = {
     "marketing_spend": (
         "missing_value",
         "unparseable_value",
+        "implausible_date",
         "negative_amount",
+        "out_of_range",
         "duplicate_key",
         "unknown_currency",
         "missing_fx_rate",

@@ -870,10 +870,25 @@ def _required(row: Row, column: str) -> str | None:
     return "missing_value" if row[column] is None else None
 
 
+# docs/rejects.md, "Plausible dates": month_spine_start to max_future_days after the
+# load (the files are loaded after they are written, so today is a safe stand-in).
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime.combine(date.today(), datetime.min.time()) + timedelta(days=3660)
+
+
+def _implausible(value: date | datetime) -> bool:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.min.time())
+    return value < EARLIEST or value > LATEST
+
+
 def _required_timestamp(row: Row, column: str) -> str | None:
     if row[column] is None:
         return "missing_value"
-    return None if _parse_timestamp(row[column]) is not None else "unparseable_value"
+    value = _parse_timestamp(row[column])
+    if value is None:
+        return "unparseable_value"
+    return "implausible_date" if _implausible(value) else None
 
 
 def _enum(table: str = "") -> Check:
@@ -894,6 +909,7 @@ def _number(
     below: str = "negative_amount",
     zero: str | None = None,
     unless_credit: bool = False,
+    limit: int | None = None,
 ) -> Check:
     def check(row: Row, column: str) -> str | None:
         text = row[column]
@@ -904,6 +920,9 @@ def _number(
         value = _decimal(text)
         if value is None:
             return "unparseable_value"
+        # macros/staging/value_limit.sql: at or above the limit (either sign).
+        if limit is not None and abs(value) >= limit:
+            return "out_of_range"
         if unless_credit and str(row["line_type"]).lower() == "credit":
             return None
         if minimum is not None and value < minimum:
@@ -930,6 +949,8 @@ def _due(row: Row, column: str) -> str | None:
     due = _parse_timestamp(row[column])
     if due is None:
         return "unparseable_value"
+    if _implausible(due):
+        return "implausible_date"
     issued = _parse_timestamp(row["issued_at"])
     return "end_before_start" if issued is not None and due < issued else None
 
@@ -941,6 +962,8 @@ def _period(end: bool) -> Check:
         value = _parse_date(row[column])
         if value is None:
             return "unparseable_value"
+        if _implausible(value):
+            return "implausible_date"
         start = _parse_date(row["service_period_start"])
         if end and start is not None and value <= start:
             return "end_before_start"
@@ -952,8 +975,14 @@ def _period(end: bool) -> Check:
 def _required_date(row: Row, column: str) -> str | None:
     if row[column] is None:
         return "missing_value"
-    return None if _parse_date(row[column]) is not None else "unparseable_value"
+    value = _parse_date(row[column])
+    if value is None:
+        return "unparseable_value"
+    return "implausible_date" if _implausible(value) else None
 
+
+# macros/staging/value_limit.sql: the largest values staging accepts (exclusive).
+AMOUNT, UNIT_PRICE, QUANTITY, LINE_QUANTITY, COUNT = 10**9, 10**6, 30_000, 10**9, 10_000
 
 _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
     "customers": [("customer_id", _required), ("created_at", _required_timestamp)],
@@ -961,17 +990,17 @@ _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
         ("plan_id", _required),
         ("business_model", _enum()),
         ("billing_interval_unit", _enum()),
-        ("billing_interval_count", _number(True, True, 1, below="out_of_range")),
+        ("billing_interval_count", _number(True, True, 1, below="out_of_range", limit=COUNT)),
         ("currency", _required),
-        ("unit_price", _number(True, minimum=0)),
-        ("trial_days", _number(integer=True, minimum=0, below="out_of_range")),
+        ("unit_price", _number(True, minimum=0, limit=UNIT_PRICE)),
+        ("trial_days", _number(integer=True, minimum=0, below="out_of_range", limit=COUNT)),
     ],
     "subscriptions": [
         ("subscription_id", _required),
         ("customer_id", _required),
         ("created_at", _required_timestamp),
-        ("commitment_months", _number(integer=True, minimum=1, below="out_of_range")),
-        ("notice_period_days", _number(integer=True, minimum=0, below="out_of_range")),
+        ("commitment_months", _number(integer=True, minimum=1, below="out_of_range", limit=COUNT)),
+        ("notice_period_days", _number(integer=True, minimum=0, below="out_of_range", limit=COUNT)),
         ("auto_renew", _optional_boolean),
     ],
     "subscription_events": [
@@ -980,10 +1009,10 @@ _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
         ("event_type", _enum()),
         ("effective_at", _required_timestamp),
         ("recorded_at", _required_timestamp),
-        ("quantity", _number(minimum=0)),
-        ("unit_price", _number(minimum=0)),
+        ("quantity", _number(minimum=0, limit=QUANTITY)),
+        ("unit_price", _number(minimum=0, limit=UNIT_PRICE)),
         ("discount_percent", _number(minimum=0, maximum=100, below="out_of_range")),
-        ("discount_amount", _number(minimum=0)),
+        ("discount_amount", _number(minimum=0, limit=AMOUNT)),
     ],
     "invoices": [
         ("invoice_id", _required),
@@ -999,17 +1028,17 @@ _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
         ("line_type", _enum()),
         ("service_period_start", _period(end=False)),
         ("service_period_end", _period(end=True)),
-        ("quantity", _number()),
-        ("amount", _number(True, minimum=0, unless_credit=True)),
-        ("discount_amount", _number(minimum=0)),
-        ("tax_amount", _number(minimum=0)),
+        ("quantity", _number(limit=LINE_QUANTITY)),
+        ("amount", _number(True, minimum=0, unless_credit=True, limit=AMOUNT)),
+        ("discount_amount", _number(minimum=0, limit=AMOUNT)),
+        ("tax_amount", _number(minimum=0, limit=AMOUNT)),
     ],
     "payments": [
         ("payment_id", _required),
         ("invoice_id", _required),
         ("payment_type", _enum()),
         ("status", _enum("payments")),
-        ("amount", _number(True, minimum=0, zero="out_of_range")),
+        ("amount", _number(True, minimum=0, zero="out_of_range", limit=AMOUNT)),
         ("currency", _required),
         ("occurred_at", _required_timestamp),
     ],
@@ -1021,7 +1050,7 @@ _ROW_CHECKS: dict[str, list[tuple[str, Check]]] = {
     "marketing_spend": [
         ("spend_date", _required_date),
         ("channel", _required),
-        ("amount", _number(True, minimum=0)),
+        ("amount", _number(True, minimum=0, limit=AMOUNT)),
         ("currency", _required),
     ],
 }
@@ -1098,11 +1127,26 @@ def _reference_rejects(rows: Rows) -> Counter[tuple[str, ...]]:
     subscriptions = {row["subscription_id"] for row in staged("subscriptions")}
     plans = {row["plan_id"] for row in staged("plans")}
 
+    # docs/rejects.md, "Events before the start": the first start event without a
+    # row-local problem.
+    starts: dict[str, datetime] = {}
+    for row in staged("subscription_events"):
+        if str(row["event_type"]).lower() in ("trial_started", "activated"):
+            at = _timestamp(str(row["effective_at"]))
+            starts[row["subscription_id"]] = min(at, starts.get(row["subscription_id"], at))
+
     def event_check(row: Row) -> tuple[str, str] | None:
         if row["subscription_id"] not in subscriptions:
             return ("subscription_id", "orphan_reference")
         if row["plan_id"] is not None and row["plan_id"] not in plans:
             return ("plan_id", "orphan_reference")
+        start = starts.get(row["subscription_id"])
+        if (
+            str(row["event_type"]).lower() == "cancelled"
+            and start is not None
+            and _timestamp(str(row["effective_at"])) < start
+        ):
+            return ("effective_at", "event_before_activation")
         return None
 
     cross("subscription_events", event_check)

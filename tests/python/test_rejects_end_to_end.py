@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import worked_cases
 from warehouse import Warehouse, dbt_output
 
 from recurring_revenue.contract import TABLES
@@ -62,12 +63,14 @@ def test_every_kind_of_bad_row_is_rejected_with_its_reason(
     assert {reason for *_, reason in expected} == {
         "missing_value",
         "unparseable_value",
+        "implausible_date",
         "unknown_enum_value",
         "out_of_range",
         "negative_amount",
         "end_before_start",
         "duplicate_key",
         "orphan_reference",
+        "event_before_activation",
         "unknown_currency",
         "missing_fx_rate",
     }
@@ -105,3 +108,73 @@ def test_past_the_share_the_build_fails_and_says_which_table(
     result = variant.dbt("build", *STAGING)
     assert result.returncode != 0
     assert "staging_rejected_share_within_limit" in dbt_output(result)
+
+
+def _rewrite(path: Path, change: dict[str, str], where: tuple[str, str]) -> None:
+    """Set `change` (column -> text) on the CSV rows whose `where[0]` is `where[1]`."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row[where[0]] == where[1]:
+            row.update(change)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_values_too_large_for_the_later_layers_are_rejected_in_staging(tmp_path: Path) -> None:
+    """Issue 14, defect 4: a plan price of 99999999999999.99 and an event quantity of
+    20000000000 passed staging and stopped the build in int_subscription_states with a
+    decimal conversion error. Now both are `out_of_range` rejects and the build runs."""
+    data = worked_cases.write_dataset(tmp_path / "data")
+    _rewrite(data / "plans.csv", {"unit_price": "99999999999999.99"}, ("plan_id", "p_week_10"))
+    _rewrite(data / "subscription_events.csv", {"quantity": "20000000000"}, ("event_id", "e08_2"))
+    warehouse = Warehouse(tmp_path)
+    warehouse.load(data)
+    assert warehouse.dbt("seed").returncode == 0
+    result = warehouse.dbt(
+        "run", "--select", "+int_subscription_states", vars_={"rejects_error_share": 1.0}
+    )
+    assert result.returncode == 0, dbt_output(result)[-5000:]
+    rejects = set(
+        warehouse.query(
+            "select table_name, record_key, column_name, reject_reason, rejected_value "
+            "from staging.stg_billing__rejects where column_name in ('unit_price', 'quantity')"
+        )
+    )
+    assert rejects == {
+        ("plans", "p_week_10", "unit_price", "out_of_range", "99999999999999.99"),
+        ("subscription_events", "e08_2", "quantity", "out_of_range", "20000000000"),
+    }
+    assert warehouse.query("select count(*) from intermediate.int_subscription_states")[0][0] > 0
+
+
+def test_a_typo_date_is_rejected_and_never_becomes_the_as_of_date(tmp_path: Path) -> None:
+    """Issue 14, defect 3: a payment dated 2204-04-10 became the as-of date and the
+    monthly marts ran to 2099-12. Now it is `implausible_date` and the months end at
+    the worked cases' last activity (2025-03)."""
+    data = worked_cases.write_dataset(tmp_path / "data")
+    path = data / "payments.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows.append({**rows[0], "payment_id": "pay_typo", "occurred_at": "2204-04-10T12:00:00Z"})
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    warehouse = Warehouse(tmp_path)
+    warehouse.load(data)
+    assert warehouse.dbt("seed").returncode == 0
+    result = warehouse.dbt("run", "--select", "+util_months")
+    assert result.returncode == 0, dbt_output(result)[-5000:]
+    assert warehouse.query(
+        "select record_key, column_name, reject_reason, rejected_value "
+        "from staging.stg_billing__rejects"
+    ) == [("pay_typo", "occurred_at", "implausible_date", "2204-04-10T12:00:00Z")]
+    assert warehouse.query("select cast(as_of_date as varchar) from utilities.util_as_of_date") == [
+        ("2025-03-31",)
+    ]
+    assert warehouse.query(
+        "select cast(max(date_month) as varchar) from utilities.util_months"
+    ) == [("2025-03-01",)]

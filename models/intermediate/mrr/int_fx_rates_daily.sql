@@ -31,8 +31,8 @@ day_spine as (
 
     {{ dbt.date_spine(
         'day',
-        "cast('" ~ var('month_spine_start', '2000-01-01') ~ "' as date)",
-        "cast('" ~ var('month_spine_end', '2100-01-01') ~ "' as date)",
+        "cast('" ~ setting('month_spine_start') ~ "' as date)",
+        "cast('" ~ setting('month_spine_end') ~ "' as date)",
     ) }}
 
 ),
@@ -49,7 +49,7 @@ currency_ranges as (
 
     select
         '{{ reporting_currency }}' as currency,
-        cast('{{ var('month_spine_start', '2000-01-01') }}' as date) as first_day
+        cast('{{ setting('month_spine_start') }}' as date) as first_day
 
 ),
 

@@ -168,5 +168,5 @@ final as (
 select
     *,
     difference = 0
-    or abs(relative_difference) <= {{ var('mrr_reconciliation_tolerance') }} as is_within_tolerance
+    or abs(relative_difference) <= {{ setting('mrr_reconciliation_tolerance') }} as is_within_tolerance
 from final

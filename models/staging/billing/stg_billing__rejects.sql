@@ -60,7 +60,9 @@ base_subscription_events as (
 
     select
         subscription_id,
+        event_type,
         plan_id,
+        effective_at,
         record_key,
         reject_column,
         reject_reason,
@@ -283,7 +285,23 @@ staged_subscriptions as (
 
 ),
 
-{# Step 5: events need a staged subscription, and a staged plan when they name one. #}
+{# The start of each subscription: its first trial_started or activated event
+    without a row-local problem (docs/rejects.md, "Events before the start"). #}
+subscription_starts as (
+
+    select
+        subscription_id,
+        min(effective_at) as first_start_at
+    from base_subscription_events
+    where
+        reject_reason is null
+        and event_type in ('trial_started', 'activated')
+    group by subscription_id
+
+),
+
+{# Step 5: events need a staged subscription, and a staged plan when they name one;
+    a cancellation cannot take effect before its subscription started. #}
 subscription_events_checked as (
 
     select
@@ -304,12 +322,21 @@ subscription_events_checked as (
                 'when': 'base_subscription_events.plan_id is not null and staged_plans.plan_id is null',
                 'value': 'base_subscription_events.plan_id',
             },
+            {
+                'column': 'effective_at',
+                'reason': 'event_before_activation',
+                'when': "base_subscription_events.event_type = 'cancelled'
+                    and base_subscription_events.effective_at < subscription_starts.first_start_at",
+                'value': 'cast(base_subscription_events.effective_at as ' ~ dbt.type_string() ~ ')',
+            },
         ], prior='base_subscription_events') }}
     from base_subscription_events
     left join staged_subscriptions
         on base_subscription_events.subscription_id = staged_subscriptions.subscription_id
     left join staged_plans
         on base_subscription_events.plan_id = staged_plans.plan_id
+    left join subscription_starts
+        on base_subscription_events.subscription_id = subscription_starts.subscription_id
 
 ),
 

@@ -3,6 +3,7 @@
     {'column': 'customer_id', 'reason': 'missing_value', 'when': 'customer_id is null'},
     {'column': 'created_at', 'reason': 'missing_value', 'when': 'created_at_text is null'},
     {'column': 'created_at', 'reason': 'unparseable_value', 'when': 'created_at is null'},
+    {'column': 'created_at', 'reason': 'implausible_date', 'when': is_implausible_date('created_at')},
 ] -%}
 
 with
@@ -18,7 +19,8 @@ raw_customers as (
         created_at,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'customers') }}
 
 ),
@@ -29,6 +31,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('customer_name') }} as customer_name,
         {{ clean_text('email') }} as email,

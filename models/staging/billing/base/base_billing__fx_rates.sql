@@ -3,8 +3,18 @@
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
     {'column': 'rate_date', 'reason': 'missing_value', 'when': 'rate_date_text is null'},
     {'column': 'rate_date', 'reason': 'unparseable_value', 'when': 'rate_date is null'},
+    {'column': 'rate_date', 'reason': 'implausible_date', 'when': is_implausible_date('rate_date')},
     {'column': 'rate_to_reporting', 'reason': 'missing_value', 'when': 'rate_to_reporting_text is null'},
-    {'column': 'rate_to_reporting', 'reason': 'unparseable_value', 'when': 'rate_to_reporting is null'},
+    {
+        'column': 'rate_to_reporting',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_decimal_text('rate_to_reporting_text'),
+    },
+    {
+        'column': 'rate_to_reporting',
+        'reason': 'out_of_range',
+        'when': 'rate_to_reporting is null',
+    },
     {'column': 'rate_to_reporting', 'reason': 'out_of_range', 'when': 'rate_to_reporting <= 0'},
 ] -%}
 
@@ -18,7 +28,8 @@ raw_fx_rates as (
         rate_to_reporting,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'fx_rates') }}
 
 ),
@@ -29,6 +40,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('currency') }} as currency_text,
         {{ clean_text('rate_to_reporting') }} as rate_to_reporting_text,
         {{ clean_text('rate_date') }} as rate_date_text

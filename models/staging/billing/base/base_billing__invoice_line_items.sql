@@ -13,6 +13,7 @@
         'reason': 'unparseable_value',
         'when': 'service_period_start_text is not null and service_period_start is null',
     },
+    {'column': 'service_period_start', 'reason': 'implausible_date', 'when': is_implausible_date('service_period_start')},
     {
         'column': 'service_period_start',
         'reason': 'missing_value',
@@ -23,23 +24,56 @@
         'reason': 'unparseable_value',
         'when': 'service_period_end_text is not null and service_period_end is null',
     },
+    {'column': 'service_period_end', 'reason': 'implausible_date', 'when': is_implausible_date('service_period_end')},
     {
         'column': 'service_period_end',
         'reason': 'missing_value',
         'when': "service_period_end_text is null and line_type <> 'one_time'",
     },
     {'column': 'service_period_end', 'reason': 'end_before_start', 'when': 'service_period_end <= service_period_start'},
-    {'column': 'quantity', 'reason': 'unparseable_value', 'when': 'quantity_text is not null and quantity is null'},
+    {
+        'column': 'quantity',
+        'reason': 'unparseable_value',
+        'when': 'quantity_text is not null and not ' ~ is_decimal_text('quantity_text'),
+    },
+    {
+        'column': 'quantity',
+        'reason': 'out_of_range',
+        'when': 'quantity_text is not null and (quantity is null or abs(quantity) >= ' ~ value_limit('line_quantity') ~ ')',
+    },
     {'column': 'amount', 'reason': 'missing_value', 'when': 'amount_text is null'},
-    {'column': 'amount', 'reason': 'unparseable_value', 'when': 'amount is null'},
+    {
+        'column': 'amount',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_decimal_text('amount_text'),
+    },
+    {
+        'column': 'amount',
+        'reason': 'out_of_range',
+        'when': 'amount is null or abs(amount) >= ' ~ value_limit('amount'),
+    },
     {'column': 'amount', 'reason': 'negative_amount', 'when': "amount < 0 and line_type <> 'credit'"},
     {
         'column': 'discount_amount',
         'reason': 'unparseable_value',
-        'when': 'discount_amount_text is not null and discount_amount is null',
+        'when': 'discount_amount_text is not null and not ' ~ is_decimal_text('discount_amount_text'),
+    },
+    {
+        'column': 'discount_amount',
+        'reason': 'out_of_range',
+        'when': 'discount_amount_text is not null and (discount_amount is null or abs(discount_amount) >= ' ~ value_limit('amount') ~ ')',
     },
     {'column': 'discount_amount', 'reason': 'negative_amount', 'when': 'discount_amount < 0'},
-    {'column': 'tax_amount', 'reason': 'unparseable_value', 'when': 'tax_amount_text is not null and tax_amount is null'},
+    {
+        'column': 'tax_amount',
+        'reason': 'unparseable_value',
+        'when': 'tax_amount_text is not null and not ' ~ is_decimal_text('tax_amount_text'),
+    },
+    {
+        'column': 'tax_amount',
+        'reason': 'out_of_range',
+        'when': 'tax_amount_text is not null and (tax_amount is null or abs(tax_amount) >= ' ~ value_limit('amount') ~ ')',
+    },
     {'column': 'tax_amount', 'reason': 'negative_amount', 'when': 'tax_amount < 0'},
 ] -%}
 
@@ -62,7 +96,8 @@ raw_invoice_line_items as (
         tax_amount,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'invoice_line_items') }}
 
 ),
@@ -73,6 +108,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('line_item_id') }} as line_item_id,
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ clean_text('subscription_id') }} as subscription_id,

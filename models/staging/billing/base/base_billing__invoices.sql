@@ -11,7 +11,9 @@
     },
     {'column': 'issued_at', 'reason': 'missing_value', 'when': 'issued_at_text is null'},
     {'column': 'issued_at', 'reason': 'unparseable_value', 'when': 'issued_at is null'},
+    {'column': 'issued_at', 'reason': 'implausible_date', 'when': is_implausible_date('issued_at')},
     {'column': 'due_at', 'reason': 'unparseable_value', 'when': 'due_at_text is not null and due_at is null'},
+    {'column': 'due_at', 'reason': 'implausible_date', 'when': is_implausible_date('due_at')},
     {'column': 'due_at', 'reason': 'end_before_start', 'when': 'due_at < issued_at'},
 ] -%}
 
@@ -28,7 +30,8 @@ raw_invoices as (
         due_at,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'invoices') }}
 
 ),
@@ -39,6 +42,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ clean_text('customer_id') }} as customer_id,
         upper({{ clean_text('currency') }}) as currency,

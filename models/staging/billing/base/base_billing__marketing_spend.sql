@@ -2,9 +2,19 @@
 {%- set row_checks = [
     {'column': 'spend_date', 'reason': 'missing_value', 'when': 'spend_date_text is null'},
     {'column': 'spend_date', 'reason': 'unparseable_value', 'when': 'spend_date is null'},
+    {'column': 'spend_date', 'reason': 'implausible_date', 'when': is_implausible_date('spend_date')},
     {'column': 'channel', 'reason': 'missing_value', 'when': 'channel is null'},
     {'column': 'amount', 'reason': 'missing_value', 'when': 'amount_text is null'},
-    {'column': 'amount', 'reason': 'unparseable_value', 'when': 'amount is null'},
+    {
+        'column': 'amount',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_decimal_text('amount_text'),
+    },
+    {
+        'column': 'amount',
+        'reason': 'out_of_range',
+        'when': 'amount is null or abs(amount) >= ' ~ value_limit('amount'),
+    },
     {'column': 'amount', 'reason': 'negative_amount', 'when': 'amount < 0'},
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
 ] -%}
@@ -20,7 +30,8 @@ raw_marketing_spend as (
         currency,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'marketing_spend') }}
 
 ),
@@ -31,6 +42,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('channel') }} as channel_text,
         {{ clean_text('currency') }} as currency_text,
         {{ clean_text('amount') }} as amount_text,

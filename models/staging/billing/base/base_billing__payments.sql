@@ -7,12 +7,22 @@
     {'column': 'status', 'reason': 'missing_value', 'when': 'status is null'},
     {'column': 'status', 'reason': 'unknown_enum_value', 'when': "status not in ('succeeded', 'failed', 'pending')"},
     {'column': 'amount', 'reason': 'missing_value', 'when': 'amount_text is null'},
-    {'column': 'amount', 'reason': 'unparseable_value', 'when': 'amount is null'},
+    {
+        'column': 'amount',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_decimal_text('amount_text'),
+    },
+    {
+        'column': 'amount',
+        'reason': 'out_of_range',
+        'when': 'amount is null or abs(amount) >= ' ~ value_limit('amount'),
+    },
     {'column': 'amount', 'reason': 'negative_amount', 'when': 'amount < 0'},
     {'column': 'amount', 'reason': 'out_of_range', 'when': 'amount = 0'},
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
     {'column': 'occurred_at', 'reason': 'missing_value', 'when': 'occurred_at_text is null'},
     {'column': 'occurred_at', 'reason': 'unparseable_value', 'when': 'occurred_at is null'},
+    {'column': 'occurred_at', 'reason': 'implausible_date', 'when': is_implausible_date('occurred_at')},
 ] -%}
 
 with
@@ -30,7 +40,8 @@ raw_payments as (
         failure_reason,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'payments') }}
 
 ),
@@ -41,6 +52,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('payment_id') }} as payment_id,
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ clean_text('payment_type') }} as payment_type_text,

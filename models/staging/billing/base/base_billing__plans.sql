@@ -14,13 +14,40 @@
         'when': "billing_interval_unit not in ('day', 'week', 'month', 'year')",
     },
     {'column': 'billing_interval_count', 'reason': 'missing_value', 'when': 'billing_interval_count_text is null'},
-    {'column': 'billing_interval_count', 'reason': 'unparseable_value', 'when': 'billing_interval_count is null'},
+    {
+        'column': 'billing_interval_count',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_integer_text('billing_interval_count_text'),
+    },
+    {
+        'column': 'billing_interval_count',
+        'reason': 'out_of_range',
+        'when': 'billing_interval_count is null or abs(billing_interval_count) >= ' ~ value_limit('count'),
+    },
     {'column': 'billing_interval_count', 'reason': 'out_of_range', 'when': 'billing_interval_count < 1'},
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
     {'column': 'unit_price', 'reason': 'missing_value', 'when': 'unit_price_text is null'},
-    {'column': 'unit_price', 'reason': 'unparseable_value', 'when': 'unit_price is null'},
+    {
+        'column': 'unit_price',
+        'reason': 'unparseable_value',
+        'when': 'not ' ~ is_decimal_text('unit_price_text'),
+    },
+    {
+        'column': 'unit_price',
+        'reason': 'out_of_range',
+        'when': 'unit_price is null or abs(unit_price) >= ' ~ value_limit('unit_price'),
+    },
     {'column': 'unit_price', 'reason': 'negative_amount', 'when': 'unit_price < 0'},
-    {'column': 'trial_days', 'reason': 'unparseable_value', 'when': 'trial_days_text is not null and trial_days is null'},
+    {
+        'column': 'trial_days',
+        'reason': 'unparseable_value',
+        'when': 'trial_days_text is not null and not ' ~ is_integer_text('trial_days_text'),
+    },
+    {
+        'column': 'trial_days',
+        'reason': 'out_of_range',
+        'when': 'trial_days_text is not null and (trial_days is null or abs(trial_days) >= ' ~ value_limit('count') ~ ')',
+    },
     {'column': 'trial_days', 'reason': 'out_of_range', 'when': 'trial_days < 0'},
 ] -%}
 

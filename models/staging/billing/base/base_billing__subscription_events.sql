@@ -12,15 +12,40 @@
     },
     {'column': 'effective_at', 'reason': 'missing_value', 'when': 'effective_at_text is null'},
     {'column': 'effective_at', 'reason': 'unparseable_value', 'when': 'effective_at is null'},
+    {'column': 'effective_at', 'reason': 'implausible_date', 'when': is_implausible_date('effective_at')},
     {'column': 'recorded_at', 'reason': 'missing_value', 'when': 'recorded_at_text is null'},
     {'column': 'recorded_at', 'reason': 'unparseable_value', 'when': 'recorded_at is null'},
-    {'column': 'quantity', 'reason': 'unparseable_value', 'when': 'quantity_text is not null and quantity is null'},
+    {'column': 'recorded_at', 'reason': 'implausible_date', 'when': is_implausible_date('recorded_at')},
+    {
+        'column': 'quantity',
+        'reason': 'unparseable_value',
+        'when': 'quantity_text is not null and not ' ~ is_decimal_text('quantity_text'),
+    },
+    {
+        'column': 'quantity',
+        'reason': 'out_of_range',
+        'when': 'quantity_text is not null and (quantity is null or abs(quantity) >= ' ~ value_limit('quantity') ~ ')',
+    },
     {'column': 'quantity', 'reason': 'negative_amount', 'when': 'quantity < 0'},
-    {'column': 'unit_price', 'reason': 'unparseable_value', 'when': 'unit_price_text is not null and unit_price is null'},
+    {
+        'column': 'unit_price',
+        'reason': 'unparseable_value',
+        'when': 'unit_price_text is not null and not ' ~ is_decimal_text('unit_price_text'),
+    },
+    {
+        'column': 'unit_price',
+        'reason': 'out_of_range',
+        'when': 'unit_price_text is not null and (unit_price is null or abs(unit_price) >= ' ~ value_limit('unit_price') ~ ')',
+    },
     {'column': 'unit_price', 'reason': 'negative_amount', 'when': 'unit_price < 0'},
     {
         'column': 'discount_percent',
         'reason': 'unparseable_value',
+        'when': 'discount_percent_text is not null and not ' ~ is_decimal_text('discount_percent_text'),
+    },
+    {
+        'column': 'discount_percent',
+        'reason': 'out_of_range',
         'when': 'discount_percent_text is not null and discount_percent_number is null',
     },
     {
@@ -31,7 +56,12 @@
     {
         'column': 'discount_amount',
         'reason': 'unparseable_value',
-        'when': 'discount_amount_text is not null and discount_amount is null',
+        'when': 'discount_amount_text is not null and not ' ~ is_decimal_text('discount_amount_text'),
+    },
+    {
+        'column': 'discount_amount',
+        'reason': 'out_of_range',
+        'when': 'discount_amount_text is not null and (discount_amount is null or abs(discount_amount) >= ' ~ value_limit('amount') ~ ')',
     },
     {'column': 'discount_amount', 'reason': 'negative_amount', 'when': 'discount_amount < 0'},
 ] -%}
@@ -54,7 +84,8 @@ raw_subscription_events as (
         cancellation_reason,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'subscription_events') }}
 
 ),
@@ -65,6 +96,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('event_id') }} as event_id,
         {{ clean_text('subscription_id') }} as subscription_id,
         {{ clean_text('event_type') }} as event_type_text,

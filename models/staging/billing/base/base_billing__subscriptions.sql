@@ -4,16 +4,27 @@
     {'column': 'customer_id', 'reason': 'missing_value', 'when': 'customer_id is null'},
     {'column': 'created_at', 'reason': 'missing_value', 'when': 'created_at_text is null'},
     {'column': 'created_at', 'reason': 'unparseable_value', 'when': 'created_at is null'},
+    {'column': 'created_at', 'reason': 'implausible_date', 'when': is_implausible_date('created_at')},
     {
         'column': 'commitment_months',
         'reason': 'unparseable_value',
-        'when': 'commitment_months_text is not null and commitment_months is null',
+        'when': 'commitment_months_text is not null and not ' ~ is_integer_text('commitment_months_text'),
+    },
+    {
+        'column': 'commitment_months',
+        'reason': 'out_of_range',
+        'when': 'commitment_months_text is not null and (commitment_months is null or abs(commitment_months) >= ' ~ value_limit('count') ~ ')',
     },
     {'column': 'commitment_months', 'reason': 'out_of_range', 'when': 'commitment_months < 1'},
     {
         'column': 'notice_period_days',
         'reason': 'unparseable_value',
-        'when': 'notice_period_days_text is not null and notice_period_days is null',
+        'when': 'notice_period_days_text is not null and not ' ~ is_integer_text('notice_period_days_text'),
+    },
+    {
+        'column': 'notice_period_days',
+        'reason': 'out_of_range',
+        'when': 'notice_period_days_text is not null and (notice_period_days is null or abs(notice_period_days) >= ' ~ value_limit('count') ~ ')',
     },
     {'column': 'notice_period_days', 'reason': 'out_of_range', 'when': 'notice_period_days < 0'},
     {'column': 'auto_renew', 'reason': 'unparseable_value', 'when': 'auto_renew_text is not null and auto_renew is null'},
@@ -32,7 +43,8 @@ raw_subscriptions as (
         auto_renew,
         _load_batch_id,
         _source_file,
-        _source_row_number
+        _source_row_number,
+        _loaded_at
     from {{ source('billing', 'subscriptions') }}
 
 ),
@@ -43,6 +55,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('subscription_id') }} as subscription_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('created_at') }} as created_at_text,

@@ -1,0 +1,17 @@
+{#
+    True when trimmed text is written as a plain decimal number (`12.50`, `-3`,
+    `.5`), whatever its size: parse_decimal gives NULL both for text that is not a
+    number and for a number too large for its type, and the two are different
+    rejects (`unparseable_value`, `out_of_range`).
+#}
+{% macro is_decimal_text(text) -%}
+    {{ return(adapter.dispatch('is_decimal_text', 'recurring_revenue')(text)) }}
+{%- endmacro %}
+
+{% macro default__is_decimal_text(text) -%}
+    ({{ dbt.safe_cast(text, 'decimal(38, 8)') }} is not null)
+{%- endmacro %}
+
+{% macro duckdb__is_decimal_text(text) -%}
+    regexp_full_match({{ text }}, '[+-]?(\d+(\.\d*)?|\.\d+)')
+{%- endmacro %}
