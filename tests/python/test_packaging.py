@@ -9,6 +9,7 @@ must agree with it, and that release must name exactly the released public marts
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import subprocess
@@ -83,6 +84,19 @@ def test_every_locked_package_has_an_exact_version_and_hashes():
     # Nothing in the lock points at this machine's own indexes or wheel folders.
     assert "--find-links" not in text
     assert "--index-url" not in text and "--extra-index-url" not in text
+
+
+def test_the_environment_holds_the_locked_versions():
+    installed = {
+        canonicalize_name(dist.metadata["Name"]): dist.version
+        for dist in importlib.metadata.distributions()
+    }
+    wrong = {
+        name: (version, installed.get(name))
+        for name, (version, _) in _locked().items()
+        if installed.get(name) != version
+    }
+    assert not wrong, f"locked vs installed (run `make setup`): {wrong}"
 
 
 def test_make_setup_installs_the_lock_and_reinstalls_when_it_changes():
