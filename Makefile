@@ -48,10 +48,12 @@ setup: $(VENV)/.installed ## Create .venv with exactly the versions in requireme
 # Keeps every locked version that still fits pyproject.toml and resolves only
 # what changed; UPGRADE=1 takes the newest versions pyproject.toml allows.
 lock: $(VENV)/.locked ## Refresh requirements.lock after editing pyproject.toml's dependencies (UPGRADE=1: all newest)
+	cp $(LOCK) $(VENV)/lock.new
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev --all-build-deps \
 		--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
-		$(if $(UPGRADE),--upgrade) --output-file $(LOCK) pyproject.toml
-	@echo "Wrote $(LOCK); the next make target installs it."
+		$(if $(UPGRADE),--upgrade) --output-file $(VENV)/lock.new pyproject.toml
+	if cmp -s $(VENV)/lock.new $(LOCK); then rm $(VENV)/lock.new; echo "$(LOCK) unchanged."; \
+	else mv $(VENV)/lock.new $(LOCK); echo "Wrote $(LOCK); the next make target installs it."; fi
 
 demo: setup ## Set up, generate the demo data, build, check and publish the warehouse
 	$(BIN)/rrw demo --customers $(CUSTOMERS) --seed $(SEED) --data $(DEMO_DATA)
