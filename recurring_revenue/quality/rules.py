@@ -41,7 +41,7 @@ REJECT_REASONS = (
     "missing_fx_rate",
 )
 
-#: Customer movement types (metric conventions, "Movements").
+#: Customer movement types (docs/conventions.md, "Movements").
 MOVEMENT_TYPES = ("new", "expansion", "contraction", "churn", "reactivation", "unchanged")
 
 NUMERIC_TYPES = ("DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT")

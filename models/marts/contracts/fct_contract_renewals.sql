@@ -1,6 +1,6 @@
 {#
-    Contract terms and their renewals (metric conventions, "Contracts and update
-    agreements"), derived from the subscription timeline:
+    Contract terms and their renewals (docs/conventions.md, "Commitment terms
+    and renewals"), derived from the subscription timeline:
     - a live run is a stretch of consecutive active, past-due or paused states;
     - a term starts at each run start and at each `renewed` event inside a run
       (an anchor); from an anchor, terms roll on every commitment_months while

@@ -1,5 +1,5 @@
 {#
-    The monthly SaaS KPIs (metric conventions, "Monthly KPIs"), every formula
+    The monthly SaaS KPIs (docs/conventions.md, "Monthly KPIs"), every formula
     as written there, from the MRR bridge, the twelve-month retention base and
     the all-channels acquisition costs (marketing spend, CAC and CAC payback,
     computed once in int_acquisition_costs_monthly). Each KPI is divided once, exactly (divide_round), from
