@@ -16,7 +16,7 @@ DEMO_DATA ?= data/demo
 # The test suite builds its own warehouse so it never touches the demo one.
 TEST_DIR ?= build/test
 
-.PHONY: help setup demo publish check test lint lint-python lint-sql lint-models contracts \
+.PHONY: help setup lock test-fast demo publish check test lint lint-python lint-sql lint-models contracts \
 	release-contracts dbt-test quality pytest clean
 
 help: ## Show this help
@@ -26,13 +26,34 @@ help: ## Show this help
 	@echo
 	@echo "Variables: CUSTOMERS=$(CUSTOMERS) SEED=$(SEED) DEMO_DATA=$(DEMO_DATA)"
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Exact versions, with hashes, of everything .venv holds (the project's dependencies,
+# its dev tools and its build backend). `make lock` writes it from pyproject.toml.
+LOCK := requirements.lock
+
+# A changed lock recreates .venv from it, so .venv holds exactly the locked set;
+# a changed pyproject.toml only reinstalls the project itself. `pip check` fails
+# when pyproject.toml asks for something the lock lacks: run `make lock`.
+$(VENV)/.locked: $(LOCK)
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	touch $@
 
-setup: $(VENV)/.installed ## Create .venv and install the project with its tools
+$(VENV)/.installed: $(VENV)/.locked pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
+	touch $@
+
+setup: $(VENV)/.installed ## Create .venv with exactly the versions in requirements.lock
+
+# Keeps every locked version that still fits pyproject.toml and resolves only
+# what changed; UPGRADE=1 takes the newest versions pyproject.toml allows.
+lock: $(VENV)/.locked ## Refresh requirements.lock after editing pyproject.toml's dependencies (UPGRADE=1: all newest)
+	cp $(LOCK) $(VENV)/lock.new
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev --all-build-deps \
+		--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+		$(if $(UPGRADE),--upgrade) --output-file $(VENV)/lock.new pyproject.toml
+	if cmp -s $(VENV)/lock.new $(LOCK); then rm $(VENV)/lock.new; echo "$(LOCK) unchanged."; \
+	else mv $(VENV)/lock.new $(LOCK); echo "Wrote $(LOCK); the next make target installs it."; fi
 
 demo: setup ## Set up, generate the demo data, build, check and publish the warehouse
 	$(BIN)/rrw demo --customers $(CUSTOMERS) --seed $(SEED) --data $(DEMO_DATA)
@@ -70,6 +91,9 @@ dbt-test: setup ## The main job on the demo data: dbt build, freshness, checks, 
 
 quality: setup ## Run the quality suites on the test warehouse dbt-test published
 	$(BIN)/rrw check --database $(TEST_DIR)/warehouse.duckdb --report $(TEST_DIR)/quality_report.html --quiet
+
+test-fast: setup lint ## The inner loop: lint, then the Python tests not marked slow (no warehouse build)
+	$(BIN)/pytest -m 'not slow'
 
 pytest: setup ## Python tests (loader, generator, integration builds)
 	$(BIN)/pytest

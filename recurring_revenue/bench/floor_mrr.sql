@@ -1,6 +1,6 @@
 -- The practical floor for the MRR path: one hand-written DuckDB query from the
 -- raw text tables to customer-month MRR, with the same rules as the dbt models
--- (docs/subscription-events.md, metric conventions MRR rules 1-9), using every
+-- (docs/subscription-events.md, docs/conventions.md, MRR 1-9), using every
 -- DuckDB shortcut the portable models may not (QUALIFY, IGNORE NULLS, ASOF).
 -- Expects clean raw data (generated with --bad-row-share 0).
 create or replace temp table floor_customer_mrr as

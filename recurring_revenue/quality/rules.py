@@ -32,7 +32,7 @@ SHA256_REGEX = r"^[0-9a-f]{64}$"
 #: Reasons staging may give for rejecting a row (one list: the raw contract's).
 REJECT_REASONS = contract.REJECT_REASONS
 
-#: Customer movement types (metric conventions, "Movements").
+#: Customer movement types (docs/conventions.md, "Movements").
 MOVEMENT_TYPES = ("new", "expansion", "contraction", "churn", "reactivation", "unchanged")
 
 NUMERIC_TYPES = ("DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT")

@@ -2,6 +2,10 @@
     Cross-mart: per month, the all-channels acquisition row is the sum of the
     channel rows (spend, new customers, new MRR), and its spend, new customers
     and new MRR are the KPI mart's. Returns the months that differ.
+    Both marts read CAC and spend from int_acquisition_costs_monthly, so the
+    spend comparison holds by construction; the new customers and new MRR
+    (counted from customer movements there, from the MRR bridge in the KPI
+    mart) are what this test ties together: the KPI mart's CAC divides by them.
 #}
 with acquisition as (
 

@@ -1,7 +1,7 @@
 """The worked billing cases as a contract-shaped raw dataset, with the numbers
 each case must produce in the marts written out beside it.
 
-Every case of ../shared/spec/metric-conventions.md ("Worked cases") and every
+Every case of docs/conventions.md ("Worked cases") and every
 extra case the MRR issue lists is one customer here (`c01`...). The dataset's
 as-of date is 2025-03-31 (the last recorded activity), so the marts hold the
 months 2024-01 to 2025-03. All amounts USD unless a case says otherwise.

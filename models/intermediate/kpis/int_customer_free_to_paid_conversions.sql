@@ -1,5 +1,5 @@
 {#
-    One row per customer whose first plan was free (metric conventions,
+    One row per customer whose first plan was free (docs/conventions.md,
     free-to-paid rate): the plan of the customer's first live subscription state
     (trial, active, past due or paused), on or before the as-of date, has a list
     unit price of 0. When several states start at that first instant, the first

@@ -1,5 +1,5 @@
 {#
-    Twelve-month revenue retention (metric conventions, "Monthly KPIs"): for
+    Twelve-month revenue retention (docs/conventions.md, "Monthly KPIs"): for
     each month M, the customers paying at the end of M-12 (MRR > 0), their MRR
     then, their MRR at M (0 when they have no row at M) and that MRR capped at
     each customer's MRR(M-12). A range of customer months joined to the same

@@ -1,6 +1,6 @@
 {#
     Each customer's MRR per month in the reporting currency, with last month's
-    MRR and the FX impact (metric conventions, MRR rules 8 and 9): local MRR is
+    MRR and the FX impact (docs/conventions.md, MRR 8 and 9): local MRR is
     summed per currency, converted at the month's snapshot rate and rounded
     half-up to cents once per customer and month;
     fx_impact = local MRR(M-1) x (rate(M) - rate(M-1)).

@@ -1,5 +1,5 @@
 {#
-    One movement per customer and month (metric conventions, "Movements"):
+    One movement per customer and month (docs/conventions.md, "Movements"):
     new, expansion, contraction, churn, reactivation or unchanged, with the
     signed amounts. A customer is retained in a month when paying (MRR > 0), or
     when held at MRR 0 after paying without a break: paused (pause_treatment =

@@ -1,7 +1,7 @@
 {#
     The FX rate of every day: one row per currency per day, from the currency's
     first rate to the as-of date, holding the latest rate on or before that day
-    (metric conventions, MRR rule 8). Every conversion reads it with an equality
+    (docs/conventions.md, MRR 8). Every conversion reads it with an equality
     join on currency and day: month-end snapshots (int_fx_rates_monthly) and flows
     at their own day (cash, marketing spend). The reporting currency converts at 1
     on every day. A day before a currency's first rate has no

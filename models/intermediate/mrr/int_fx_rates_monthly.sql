@@ -2,7 +2,7 @@
     The FX rate each month converts at: for every currency and month, the rate
     of the month's snapshot date (the latest on or before it; NULL before a
     currency's first rate), with the previous month's rate beside it for the
-    FX-impact split (metric conventions, MRR rule 8). The reporting currency
+    FX-impact split (docs/conventions.md, MRR 8). The reporting currency
     converts at 1.
 #}
 with fx_rates_daily as (

@@ -255,7 +255,7 @@ valued as (
 ),
 
 {# Value per billing interval: price x quantity, then the discounts, never
-    below zero (metric conventions, MRR rule 3). #}
+    below zero (docs/conventions.md, MRR 3). #}
 interval_values as (
 
     select

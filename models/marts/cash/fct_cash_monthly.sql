@@ -1,5 +1,5 @@
 {#
-    Cash per month in the reporting currency (metric conventions, "Cash"); never
+    Cash per month in the reporting currency (docs/conventions.md, "Cash"); never
     an input to MRR. Flows (billings, collections, refunds, failed charges) are
     converted at the rate of their own day (the latest rate on or before it);
     the receivables still open at a month end (and the ones written off in the

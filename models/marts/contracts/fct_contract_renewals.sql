@@ -1,6 +1,6 @@
 {#
-    Contract terms and their renewals (metric conventions, "Contracts and update
-    agreements"), derived from the subscription timeline:
+    Contract terms and their renewals (docs/conventions.md, "Commitment terms
+    and renewals"), derived from the subscription timeline:
     - a live run is a stretch of consecutive active, past-due or paused states;
     - a term starts at each run start and at each `renewed` event inside a run
       (an anchor); from an anchor, terms roll on every commitment_months while
@@ -109,16 +109,15 @@ steps as (
 
 ),
 
-{# The annual price per unit: unit price x 12 / months per billing interval, exact. #}
+{# The annual price per unit: 12 x the monthly-normalised unit price, one exact division. #}
 contract_states as (
 
     select
         subscription_states.*,
-        {{ divide_round(
-            'cast(subscription_states.unit_price as decimal(38, 4)) * 12'
-            ~ " * case subscription_states.billing_interval_unit when 'day' then 365 when 'week' then 52 else 1 end",
-            "subscription_states.billing_interval_count * case subscription_states.billing_interval_unit"
-            ~ " when 'day' then 12 when 'week' then 12 when 'year' then 12 else 1 end",
+        {{ monthly_normalised(
+            'cast(subscription_states.unit_price as decimal(38, 4)) * 12',
+            'subscription_states.billing_interval_unit',
+            'subscription_states.billing_interval_count',
             scale=4,
         ) }} as annual_unit_price,
         subscription_states.status in ('active', 'past_due', 'paused') as is_live

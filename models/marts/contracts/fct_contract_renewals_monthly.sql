@@ -1,6 +1,6 @@
 {#
-    Renewals per month of term end (metric conventions, "Contracts and update
-    agreements"): the terms due, how they ended, the ARR due and what renewed,
+    Renewals per month of term end (docs/conventions.md, "Commitment terms
+    and renewals"): the terms due, how they ended, the ARR due and what renewed,
     and the renewal rates. Every month of util_months has a row.
 #}
 with months as (

@@ -1,5 +1,5 @@
 {#
-    Cohort retention (metric conventions, "Monthly KPIs"): customers by their
+    Cohort retention (docs/conventions.md, "Monthly KPIs"): customers by their
     first paying month, and for each month since, how many still pay (MRR > 0
     at the month-end snapshot) and their MRR. Customer months are aggregated per
     cohort and month first, then laid on a cohort x month frame, so the only

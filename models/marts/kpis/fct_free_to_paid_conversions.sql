@@ -1,5 +1,5 @@
 {#
-    Free-to-paid conversion by sign-up month (metric conventions, "Monthly
+    Free-to-paid conversion by sign-up month (docs/conventions.md, "Monthly
     KPIs"): customers whose first plan was free, how many of them later became
     paying, the rate and the median days from the free plan's start to the first
     paying instant. No window: "later became paying" up to the as-of date (the

@@ -1,13 +1,12 @@
 {#
-    The monthly SaaS KPIs (metric conventions, "Monthly KPIs"), every formula
+    The monthly SaaS KPIs (docs/conventions.md, "Monthly KPIs"), every formula
     as written there, from the MRR bridge, the twelve-month retention base and
-    the marketing spend. Each KPI is divided once, exactly (divide_round), from
+    the all-channels acquisition costs (marketing spend, CAC and CAC payback,
+    computed once in int_acquisition_costs_monthly). Each KPI is divided once, exactly (divide_round), from
     unrounded components, and rounded half-up at the end; a zero or absent
     denominator gives NULL. Composite KPIs (LTV, LTV:CAC) divide components
     kept at 12 decimals, far below the precision they are reported at.
 #}
-{%- set gross_margin = "cast('" ~ setting('gross_margin') ~ "' as " ~ type_ratio() ~ ")" -%}
-
 with mrr_bridge as (
 
     select
@@ -40,31 +39,18 @@ retention_12m as (
 
 ),
 
-marketing_spend as (
+{# Spend is NULL (unknown) when the data holds no marketing spend at all, and
+   CAC, payback and LTV:CAC with it. #}
+acquisition_costs as (
 
     select
         date_month,
-        marketing_spend
-    from {{ ref('int_marketing_spend_monthly') }}
-
-),
-
-monthly_spend as (
-
-    select
-        date_month,
-        sum(marketing_spend) as marketing_spend
-    from marketing_spend
-    group by date_month
-
-),
-
-{# Without any marketing spend in the data (the optional table absent or
-   empty) spend is unknown, not zero: CAC and what follows from it are NULL. #}
-spend_recorded as (
-
-    select count(*) > 0 as has_marketing_spend
-    from marketing_spend
+        marketing_spend,
+        cac,
+        cac_precise,
+        cac_payback_months
+    from {{ ref('int_acquisition_costs_monthly') }}
+    where is_all_channels
 
 ),
 
@@ -111,9 +97,10 @@ with_components as (
 
     select
         trailing_churn.*,
-        case
-            when spend_recorded.has_marketing_spend then coalesce(monthly_spend.marketing_spend, 0)
-        end as marketing_spend,
+        acquisition_costs.marketing_spend,
+        acquisition_costs.cac,
+        acquisition_costs.cac_precise,
+        acquisition_costs.cac_payback_months,
         retention_12m.base_mrr,
         retention_12m.retained_mrr,
         retention_12m.capped_retained_mrr,
@@ -125,9 +112,8 @@ with_components as (
             denominator_scale=0,
         ) }} as avg_logo_churn_rate_precise
     from trailing_churn
-    cross join spend_recorded
-    left join monthly_spend
-        on trailing_churn.date_month = monthly_spend.date_month
+    left join acquisition_costs
+        on trailing_churn.date_month = acquisition_costs.date_month
     left join retention_12m
         on trailing_churn.date_month = retention_12m.date_month
 
@@ -139,8 +125,7 @@ with_unit_economics as (
         *,
         {{ divide_round(
             'arpa_precise', 'avg_logo_churn_rate_precise', scale=12, numerator_scale=12, denominator_scale=12,
-        ) }} as ltv_precise,
-        {{ divide_round('marketing_spend', 'new_customers', scale=12) }} as cac_precise
+        ) }} as ltv_precise
     from with_components
 
 ),
@@ -191,21 +176,12 @@ final as (
         ) as ltv,
         cast(marketing_spend as {{ type_money() }}) as marketing_spend,
         cast(new_mrr as {{ type_money() }}) as new_mrr,
-        cast({{ divide_round('marketing_spend', 'new_customers', scale=2) }} as {{ type_money() }}) as cac,
+        cac,
         cast(
             {{ divide_round('ltv_precise', 'cac_precise', scale=6, numerator_scale=12, denominator_scale=12) }}
             as {{ type_ratio() }}
         ) as ltv_to_cac,
-        {# CAC / ((new MRR / new customers) x gross margin) = spend / (new MRR x
-            gross margin): the new customers cancel, so it is one exact division;
-            NULL without new customers, as CAC is. #}
-        cast(
-            {{ divide_round(
-                'marketing_spend',
-                'new_mrr * ' ~ gross_margin,
-                scale=6,
-            ) }} as {{ type_ratio() }}
-        ) as cac_payback_months,
+        cac_payback_months,
         cast(voluntary_churned_mrr as {{ type_money() }}) as voluntary_churned_mrr,
         cast(involuntary_churned_mrr as {{ type_money() }}) as involuntary_churned_mrr,
         cast(new_customers as {{ dbt.type_int() }}) as new_customers,

@@ -101,17 +101,18 @@ lines_with_states as (
 
 ),
 
-{# MRR x months of service in one billing period: month 1, year 12, week 12/52,
-   day 12/365, times the interval count. #}
+{# MRR x the months one billing period covers (months_per_interval), one exact division. #}
+{% set months = months_per_interval(
+    'lines_with_states.billing_interval_unit', 'lines_with_states.billing_interval_count'
+) %}
 lines_valued as (
 
     select
         lines_with_states.date_month,
         lines_with_states.billed_local * billed_rates.rate_to_reporting as billed,
         {{ divide_round(
-            'lines_with_states.mrr_local * lines_with_states.billing_interval_count'
-            ~ " * case lines_with_states.billing_interval_unit when 'month' then 1 else 12 end",
-            "case lines_with_states.billing_interval_unit when 'day' then 365 when 'week' then 52 else 1 end",
+            '(lines_with_states.mrr_local) * ' ~ months.numerator,
+            months.denominator,
             scale=4,
         ) }} * state_rates.rate_to_reporting as expected,
         coalesce(lines_with_states.mrr_local, 0) = 0 as is_without_mrr

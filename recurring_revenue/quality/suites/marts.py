@@ -272,7 +272,7 @@ def _fct_customer_mrr_monthly(
             gxe.ExpectColumnValuesToBeInSet(
                 column="movement_type",
                 value_set=list(MOVEMENT_TYPES),
-                description="movement_type is one of the metric conventions' types",
+                description="movement_type is one of the six movement types (docs/conventions.md)",
             )
         )
     if {"mrr", "previous_mrr", *BRIDGE_MOVEMENTS} <= present:
