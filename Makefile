@@ -16,8 +16,11 @@ DEMO_DATA ?= data/demo
 # The test suite builds its own warehouse so it never touches the demo one.
 TEST_DIR ?= build/test
 
+# The dashboard's port on 127.0.0.1.
+PORT ?= 8501
+
 .PHONY: help setup demo publish check test lint lint-python lint-sql lint-models contracts \
-	release-contracts dbt-test quality pytest clean
+	release-contracts dbt-test quality pytest dashboard clean
 
 help: ## Show this help
 	@echo "Recurring Revenue Warehouse"
@@ -39,6 +42,9 @@ demo: setup ## Set up, generate the demo data, build, check and publish the ware
 
 publish: setup ## Load DATA=<folder of billing files> (or rebuild without), check, publish
 	$(BIN)/rrw publish $(if $(DATA),--data $(DATA))
+
+dashboard: setup ## Serve the KPI dashboard of the published warehouse (PORT=8501)
+	$(BIN)/rrw dashboard --port $(PORT)
 
 check: setup ## Run the quality suites on the published warehouse (HTML report)
 	$(BIN)/rrw check
