@@ -20,7 +20,7 @@ TEST_DIR ?= build/test
 PORT ?= 8501
 
 .PHONY: help setup demo publish check test lint lint-python lint-sql lint-models contracts \
-	release-contracts dbt-test quality pytest dashboard clean
+	release-contracts dbt-test quality pytest dashboard browser clean
 
 help: ## Show this help
 	@echo "Recurring Revenue Warehouse"
@@ -77,7 +77,22 @@ dbt-test: setup ## The main job on the demo data: dbt build, freshness, checks, 
 quality: setup ## Run the quality suites on the test warehouse dbt-test published
 	$(BIN)/rrw check --database $(TEST_DIR)/warehouse.duckdb --report $(TEST_DIR)/quality_report.html --quiet
 
-pytest: setup ## Python tests (loader, generator, integration builds)
+# The dashboard's browser test drives Debian's Chromium (Playwright cannot download
+# its own browser here). Installed with apt-get when missing and we are root (CI is).
+CHROMIUM ?= /usr/bin/chromium
+
+browser: ## Install Debian's chromium for the browser test when missing (needs root)
+	@if [ -x "$(CHROMIUM)" ]; then \
+		echo "chromium: $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the dashboard's browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "warning: $(CHROMIUM) is missing and this is not root: the browser test is" \
+			"skipped (sudo apt-get install chromium)"; \
+	fi
+
+pytest: setup browser ## Python tests (loader, generator, integration builds, dashboard)
 	$(BIN)/pytest
 
 clean: ## Remove build output, generated data and warehouses
