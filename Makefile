@@ -20,7 +20,7 @@ TEST_DIR ?= build/test
 PORT ?= 8501
 
 .PHONY: help setup demo publish check test lint lint-python lint-sql lint-models contracts \
-	release-contracts dbt-test quality pytest dashboard browser clean
+	release-contracts dbt-test quality pytest dashboard browser screenshots clean
 
 help: ## Show this help
 	@echo "Recurring Revenue Warehouse"
@@ -91,6 +91,9 @@ browser: ## Install Debian's chromium for the browser test when missing (needs r
 		echo "warning: $(CHROMIUM) is missing and this is not root: the browser test is" \
 			"skipped (sudo apt-get install chromium)"; \
 	fi
+
+screenshots: setup browser ## Render every dashboard page of the published (demo) warehouse into docs/images/
+	$(BIN)/python -m recurring_revenue.dashboard.browser --out docs/images
 
 pytest: setup browser ## Python tests (loader, generator, integration builds, dashboard)
 	$(BIN)/pytest

@@ -14,6 +14,19 @@ APP = Path(__file__).resolve().parent / "app.py"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
 
+#: (file under views/, title, url path): the navigation, in order.
+PAGES = (
+    ("overview.py", "Overview", "overview"),
+    ("movements.py", "MRR movements", "movements"),
+    ("churn.py", "Churn and retention", "churn"),
+    ("acquisition.py", "Acquisition and unit economics", "acquisition"),
+    ("conversions.py", "Conversions", "conversions"),
+    ("contracts.py", "Contracts and renewals", "contracts"),
+    ("cash.py", "Cash", "cash"),
+    ("segments.py", "Segments", "segments"),
+    ("customer.py", "Customer", "customer"),
+)
+
 
 def command(port: int, host: str = DEFAULT_HOST) -> list[str]:
     """The `streamlit run` command line of the dashboard."""

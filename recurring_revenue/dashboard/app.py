@@ -7,21 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from recurring_revenue.dashboard import ui
+from recurring_revenue.dashboard import PAGES, ui
 
 HERE = Path(__file__).resolve().parent
-
-#: (file under views/, title, url path): the navigation, in order.
-PAGES = (
-    ("overview.py", "Overview", "overview"),
-    ("movements.py", "MRR movements", "movements"),
-    ("churn.py", "Churn and retention", "churn"),
-    ("acquisition.py", "Acquisition and unit economics", "acquisition"),
-    ("conversions.py", "Conversions", "conversions"),
-    ("contracts.py", "Contracts and renewals", "contracts"),
-    ("cash.py", "Cash", "cash"),
-    ("customer.py", "Customer", "customer"),
-)
 
 st.set_page_config(page_title="Recurring Revenue", layout="wide")
 

@@ -80,11 +80,8 @@ def read(key: PublishKey, sql: str, parameters: tuple[Any, ...] = ()) -> pd.Data
             connection.close()
 
 
-def relation_exists(key: PublishKey, schema: str, name: str) -> bool:
-    found = read(
-        key,
-        "SELECT count(*) AS found FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = ? AND table_name = ?",
-        (schema, name),
-    )
-    return bool(found["found"].iloc[0])
+#: One row, `found`: whether the relation (schema, name) exists in the file.
+RELATION_EXISTS = (
+    "SELECT count(*) AS found FROM duckdb_tables() WHERE database_name = current_database() "
+    "AND schema_name = ? AND table_name = ?"
+)

@@ -43,8 +43,13 @@ def query(context: Context, sql: str, *parameters: Any) -> pd.DataFrame:
     return _cached(key.path, key.inode, key.size, key.mtime_ns, sql, tuple(parameters))
 
 
-def _key_query(key: data.PublishKey, sql: str) -> pd.DataFrame:
-    return _cached(key.path, key.inode, key.size, key.mtime_ns, sql, ())
+def _key_query(key: data.PublishKey, sql: str, *parameters: Any) -> pd.DataFrame:
+    return _cached(key.path, key.inode, key.size, key.mtime_ns, sql, tuple(parameters))
+
+
+def _exists(key: data.PublishKey, schema: str, name: str) -> bool:
+    found = _key_query(key, data.RELATION_EXISTS, schema, name)
+    return bool(found["found"].iloc[0])
 
 
 def context() -> Context:
@@ -65,7 +70,7 @@ def context() -> Context:
 
 
 def _settings(key: data.PublishKey) -> dict[str, Any]:
-    if data.relation_exists(key, "utilities", "util_report_settings"):
+    if _exists(key, "utilities", "util_report_settings"):
         row = _key_query(
             key,
             "SELECT reporting_currency, as_of_date, as_of_month "
@@ -83,7 +88,7 @@ def _settings(key: data.PublishKey) -> dict[str, Any]:
         as_of_month = _as_date(row["as_of_month"].iloc[0])
         currency, as_of_date = "USD", None
     published_at = None
-    if data.relation_exists(key, "audit", "publish_log"):
+    if _exists(key, "audit", "publish_log"):
         log = _key_query(
             key, "SELECT CAST(max(published_at) AS VARCHAR) AS published_at FROM audit.publish_log"
         )

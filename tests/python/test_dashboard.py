@@ -17,12 +17,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from recurring_revenue.dashboard import browser
 from recurring_revenue.dashboard.data import DATABASE_VARIABLE
 from recurring_revenue.generate import generate
 from recurring_revenue.publish import main_job
@@ -39,7 +36,6 @@ pytestmark = pytest.mark.slow
 
 RRW = str(Path(sys.executable).parent / "rrw")
 APP = PROJECT_DIR / "recurring_revenue" / "dashboard" / "app.py"
-CHROMIUM = Path("/usr/bin/chromium")
 CUSTOMERS = 250
 BUILD_WITHOUT_TESTS = (
     "build",
@@ -60,6 +56,7 @@ PAGES = (
     ("conversions.py", "Conversions"),
     ("contracts.py", "Contracts and renewals"),
     ("cash.py", "Cash"),
+    ("segments.py", "Segments"),
     ("customer.py", "Customer"),
 )
 
@@ -217,6 +214,35 @@ def test_customers_behind_a_movement_show_no_personal_data(
     assert set(table.value["movement_type"]) == {"new"}
 
 
+def test_segments_add_up_to_the_mrr_bridge(
+    published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (ending_mrr, new_mrr, paying) = query(
+        published,
+        "SELECT ending_mrr, new_mrr, paying_customers FROM marts.fct_mrr_monthly "
+        "WHERE date_month = (SELECT as_of_month FROM utilities.util_report_settings)",
+    )[0]
+    app = app_test(published, monkeypatch)
+    app.switch_page("views/segments.py").run()
+    for dimension in ("Acquisition channel", "Country"):
+        app.selectbox(key="segments_dimension").set_value(dimension).run()
+        assert not app.exception, dimension
+        assert charts(app) == 1
+        (table,) = app.dataframe
+        rows = table.value
+
+        def total(column: str, frame=rows) -> Decimal:
+            return sum(
+                (Decimal(text.removeprefix("USD ").replace(",", "")) for text in frame[column]),
+                Decimal(0),
+            )
+
+        assert len(rows) > 1, dimension
+        assert total("mrr") == ending_mrr, dimension
+        assert total("new_mrr") == new_mrr, dimension
+        assert sum(int(text.replace(",", "")) for text in rows["paying_customers"]) == paying
+
+
 def test_a_replaced_file_is_read_on_the_next_run(
     published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -260,53 +286,14 @@ def test_no_published_warehouse_says_what_to_do(
 # A real browser.
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"rrw dashboard exited {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"the dashboard did not answer at {url} in {timeout} s")
-
-
 @pytest.fixture
 def dashboard(published: Path, tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     """`rrw dashboard` on a free port, over a copy of the published warehouse."""
     database = tmp_path / "published" / "warehouse.duckdb"
     database.parent.mkdir()
     shutil.copyfile(published, database)
-    port = free_port()
-    log = (tmp_path / "dashboard.log").open("w", encoding="utf-8")
-    process = subprocess.Popen(
-        [RRW, "dashboard", "--database", str(database), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
+    with browser.running_dashboard(database, tmp_path / "dashboard.log") as (url, process):
         yield url, database, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
 
 
 def screenshots_dir() -> Path:
@@ -315,27 +302,13 @@ def screenshots_dir() -> Path:
     return folder
 
 
-def settle(page, title: str) -> None:
-    """Wait for the page's title, the end of the script run and the charts drawn."""
-    page.locator("h1", has_text=title).first.wait_for(timeout=30_000)
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000
-    )
-    if page.locator('[data-testid="stVegaLiteChart"]').count():
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                .every(chart => chart.querySelector('canvas, svg'))""",
-            timeout=30_000,
-        )
-
-
 def tile(page, label: str) -> str:
     metric = page.locator('[data-testid="stMetric"]', has_text=label).first
     return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
 @pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
+    not browser.CHROMIUM.exists() and not os.environ.get("CI"),
     reason="Debian's chromium is not installed (make pytest installs it as root)",
 )
 def test_every_page_in_a_real_browser_and_a_publish_while_open(
@@ -347,20 +320,9 @@ def test_every_page_in_a_real_browser_and_a_publish_while_open(
     shots = screenshots_dir()
     problems: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        chromium = browser.launch(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = chromium.new_page(viewport=browser.VIEWPORT)
             page.on(
                 "console",
                 lambda message: (
@@ -371,7 +333,7 @@ def test_every_page_in_a_real_browser_and_a_publish_while_open(
             )
             page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
             page.goto(url)
-            settle(page, "Overview")
+            browser.settle(page, "Overview")
 
             kpis = as_of_kpis(database)
             expected = expected_tiles(kpis)
@@ -383,16 +345,12 @@ def test_every_page_in_a_real_browser_and_a_publish_while_open(
                 "ORDER BY current_mrr DESC, customer_id LIMIT 1",
             )[0][0]
             for file, title in PAGES:
-                page.locator('[data-testid="stSidebarNavLink"]', has_text=title).first.click()
-                settle(page, title)
+                browser.open_page(page, title)
                 if file == "customer.py":
-                    page.get_by_label("Customer id").fill(customer_id)
-                    page.get_by_label("Customer id").press("Enter")
-                    page.locator("h3", has_text="MRR history").wait_for(timeout=30_000)
-                    settle(page, title)
+                    browser.show_customer(page, customer_id)
                 assert page.locator('[data-testid="stException"]').count() == 0, title
                 assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1, title
-                page.screenshot(path=str(shots / f"{file.removesuffix('.py')}.png"), full_page=True)
+                browser.capture(page, shots / f"{file.removesuffix('.py')}.png")
 
             # Publish other data while the dashboard is open.
             data = tmp_path / "changed"
@@ -422,18 +380,17 @@ def test_every_page_in_a_real_browser_and_a_publish_while_open(
             # Back to the overview (the app's root URL), then reload it. (A reload of a
             # page's own URL makes Streamlit's front end probe /<page>/_stcore/ for its
             # base path first: two 404s in the console that are the framework's own.)
-            page.locator('[data-testid="stSidebarNavLink"]', has_text="Overview").first.click()
-            settle(page, "Overview")
+            browser.open_page(page, "Overview")
             page.wait_for_url(f"{url}/")
             page.reload()
-            settle(page, "Overview")
+            browser.settle(page, "Overview")
             assert tile(page, "MRR") == f"USD {new_mrr:,.2f}"
             assert page.locator('[data-testid="stException"]').count() == 0
-            page.screenshot(path=str(shots / "overview_after_publish.png"), full_page=True)
+            browser.capture(page, shots / "overview_after_publish.png")
         except Exception:
             page.screenshot(path=str(shots / "failure.png"), full_page=True)
             raise
         finally:
-            browser.close()
+            chromium.close()
     assert process.poll() is None, "the dashboard stopped"
     assert problems == []

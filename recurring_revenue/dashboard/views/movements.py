@@ -57,12 +57,18 @@ steps.append(("Ending MRR", 0.0, float(month_row["ending_mrr"]), "total"))
 waterfall = pd.DataFrame(steps, columns=["step", "start", "end", "kind"])
 waterfall["amount"] = waterfall["end"] - waterfall["start"]
 order = list(waterfall["step"])
+# The axis spans the levels the bridge passes through (the totals' bars are cut at
+# its foot), so movements small against the total stay visible.
+levels = [level for step in steps for level in step[1:3] if step[3] != "total" or level]
+low, high = min(levels), max(levels)
+padding = max((high - low) * 0.15, abs(high) * 0.01, 1.0)
+domain = [low - padding, high + padding]
 ui.chart(
     alt.Chart(waterfall)
     .mark_bar(clip=True)
     .encode(
         x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("start:Q", title=f"MRR ({currency})", scale=alt.Scale(zero=False)),
+        y=alt.Y("start:Q", title=f"MRR ({currency})", scale=alt.Scale(domain=domain)),
         y2="end:Q",
         color=alt.Color(
             "kind:N",
