@@ -47,6 +47,10 @@ def _key_query(key: data.PublishKey, sql: str, *parameters: Any) -> pd.DataFrame
     return _cached(key.path, key.inode, key.size, key.mtime_ns, sql, tuple(parameters))
 
 
+def relation_exists(context: Context, schema: str, name: str) -> bool:
+    return _exists(context.key, schema, name)
+
+
 def _exists(key: data.PublishKey, schema: str, name: str) -> bool:
     found = _key_query(key, data.RELATION_EXISTS, schema, name)
     return bool(found["found"].iloc[0])

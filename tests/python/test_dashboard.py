@@ -61,6 +61,17 @@ PAGES = (
 )
 
 
+SEGMENT_DIMENSIONS = (
+    "Acquisition channel",
+    "Country",
+    "Plan",
+    "Product",
+    "Business model",
+    "Billing interval",
+    "Currency",
+)
+
+
 def dbt_env(root: Path) -> dict[str, str]:
     return {"DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")}
 
@@ -224,7 +235,7 @@ def test_segments_add_up_to_the_mrr_bridge(
     )[0]
     app = app_test(published, monkeypatch)
     app.switch_page("views/segments.py").run()
-    for dimension in ("Acquisition channel", "Country"):
+    for dimension in SEGMENT_DIMENSIONS:
         app.selectbox(key="segments_dimension").set_value(dimension).run()
         assert not app.exception, dimension
         assert charts(app) == 1
@@ -239,8 +250,10 @@ def test_segments_add_up_to_the_mrr_bridge(
 
         assert len(rows) > 1, dimension
         assert total("mrr") == ending_mrr, dimension
-        assert total("new_mrr") == new_mrr, dimension
-        assert sum(int(text.replace(",", "")) for text in rows["paying_customers"]) == paying
+        if dimension in ("Acquisition channel", "Country"):
+            assert total("new_mrr") == new_mrr, dimension
+            customers = sum(int(text.replace(",", "")) for text in rows["paying_customers"])
+            assert customers == paying, dimension
 
 
 def test_a_replaced_file_is_read_on_the_next_run(
