@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -71,7 +72,26 @@ def serve(database: Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) ->
         print(f"rrw dashboard: {no_warehouse_message(database)}", file=sys.stderr)
     print(f"Dashboard of {database}\n  URL: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     environment = {**os.environ, DATABASE_VARIABLE: str(database)}
+    server = subprocess.Popen(command(port, host), env=environment)
+
+    def stop(_signal: int, _frame: object) -> None:
+        # A SIGTERM to rrw (a service manager, a test) must stop the server too, or
+        # it would live on, orphaned, holding the port.
+        server.terminate()
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        return subprocess.call(command(port, host), env=environment)
+        return server.wait()
     except KeyboardInterrupt:
+        # Ctrl+C reached the server too (same process group): let it finish.
+        server.wait()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
