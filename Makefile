@@ -16,8 +16,11 @@ DEMO_DATA ?= data/demo
 # The test suite builds its own warehouse so it never touches the demo one.
 TEST_DIR ?= build/test
 
+# The dashboard's port on 127.0.0.1.
+PORT ?= 8501
+
 .PHONY: help setup lock test-fast demo publish check test lint lint-python lint-sql lint-models contracts \
-	release-contracts dbt-test quality pytest clean
+	release-contracts dbt-test quality pytest dashboard browser screenshots clean
 
 help: ## Show this help
 	@echo "Recurring Revenue Warehouse"
@@ -61,6 +64,9 @@ demo: setup ## Set up, generate the demo data, build, check and publish the ware
 publish: setup ## Load DATA=<folder of billing files> (or rebuild without), check, publish
 	$(BIN)/rrw publish $(if $(DATA),--data $(DATA))
 
+dashboard: setup ## Serve the KPI dashboard of the published warehouse (PORT=8501)
+	$(BIN)/rrw dashboard --port $(PORT)
+
 check: setup ## Run the quality suites on the published warehouse (HTML report)
 	$(BIN)/rrw check
 
@@ -95,7 +101,25 @@ quality: setup ## Run the quality suites on the test warehouse dbt-test publishe
 test-fast: setup lint ## The inner loop: lint, then the Python tests not marked slow (no warehouse build)
 	$(BIN)/pytest -m 'not slow'
 
-pytest: setup ## Python tests (loader, generator, integration builds)
+# The dashboard's browser test drives Debian's Chromium (Playwright cannot download
+# its own browser here). Installed with apt-get when missing and we are root (CI is).
+CHROMIUM ?= /usr/bin/chromium
+
+browser: ## Install Debian's chromium for the browser test when missing (needs root)
+	@if [ -x "$(CHROMIUM)" ]; then \
+		echo "chromium: $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the dashboard's browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "warning: $(CHROMIUM) is missing and this is not root: the browser test is" \
+			"skipped (sudo apt-get install chromium)"; \
+	fi
+
+screenshots: setup browser ## Render every dashboard page of the published (demo) warehouse into docs/images/
+	$(BIN)/python -m recurring_revenue.dashboard.browser --out docs/images
+
+pytest: setup browser ## Python tests (loader, generator, integration builds, dashboard)
 	$(BIN)/pytest
 
 clean: ## Remove build output, generated data and warehouses

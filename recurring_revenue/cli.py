@@ -188,6 +188,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from recurring_revenue.dashboard import serve
+
+    database = Path(args.database) if args.database else settings.database_path()
+    return serve(database, port=args.port, host=args.host)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rrw",
@@ -378,6 +385,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--mrr-only", action="store_true", help="skip the full dbt build (models and tests)"
     )
     bench.set_defaults(func=_cmd_bench)
+
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="serve the KPI dashboard of the published warehouse in the browser",
+        description="Serve the KPI dashboard (Streamlit) of the published warehouse on "
+        "127.0.0.1. It reads the file read-only, one short-lived connection per query, so "
+        "`rrw publish` can replace it while the dashboard is open: a reload shows the new data.",
+    )
+    dashboard.add_argument("--database", help="warehouse file (default: $RRW_DUCKDB_PATH)")
+    dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine)"
+    )
+    dashboard.set_defaults(func=_cmd_dashboard)
     return parser
 
 
