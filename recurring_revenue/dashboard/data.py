@@ -23,6 +23,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from recurring_revenue.readers import read_only
+
 #: The environment variable `rrw dashboard` passes the warehouse file in.
 DATABASE_VARIABLE = "RRW_DASHBOARD_DATABASE"
 
@@ -68,16 +70,17 @@ def publish_key(path: Path) -> PublishKey:
 
 
 def read(key: PublishKey, sql: str, parameters: tuple[Any, ...] = ()) -> pd.DataFrame:
-    """Run one query on a short-lived read-only connection (uncached)."""
+    """Run one query on a short-lived read-only connection (uncached).
+
+    The connection is a fresh instance that attaches the file (`readers.read_only`),
+    so nothing else in the Streamlit process can pin it to an older publish.
+    """
     with _LOCK:
         try:
-            connection = duckdb.connect(key.path, read_only=True)
+            with read_only(key.path) as connection:
+                return connection.execute(sql, list(parameters)).df()
         except duckdb.IOException as error:
             raise NoWarehouse(no_warehouse_message(Path(key.path))) from error
-        try:
-            return connection.execute(sql, list(parameters)).df()
-        finally:
-            connection.close()
 
 
 #: One row, `found`: whether the relation (schema, name) exists in the file.

@@ -86,7 +86,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         dbt_command=BUILD_WITHOUT_TESTS,
         env=dbt_env(root),
         check_options=CHECK_OPTIONS,
-        capture_dbt=True,
     )
     assert result.published, result.message()
     return result.paths.published
