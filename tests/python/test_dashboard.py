@@ -145,6 +145,9 @@ def app_test(database: Path, monkeypatch: pytest.MonkeyPatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv(DATABASE_VARIABLE, str(database))
+    # AppTest leaves the app script as sys.modules["__main__"]; put pytest's back after
+    # the test, or every later spawned process (the generator's workers) re-runs the app.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     app = AppTest.from_file(str(APP), default_timeout=60)
     app.run()
     return app
