@@ -40,6 +40,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_load(args: argparse.Namespace) -> int:
     from recurring_revenue.load import LoadError, LoadInterrupted, load_folder
 
+    if args.target == "spark":
+        from recurring_revenue.spark_load import load_into_spark
+
+        return load_into_spark(Path(args.folder), _progress(args.quiet))
     database = Path(args.database) if args.database else settings.database_path()
     try:
         result = load_folder(Path(args.folder), database, progress=_progress(args.quiet))
@@ -242,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("folder", help="folder holding the files")
     load.add_argument("--database", help="warehouse file (default: $RRW_DUCKDB_PATH)")
+    load.add_argument(
+        "--target",
+        choices=["dev", "spark"],
+        default="dev",
+        help="dbt target to load into: dev (DuckDB, default) or spark (Spark tables in "
+        "$RRW_SPARK_DIR; needs the spark extra, docs/spark.md)",
+    )
     load.add_argument("--quiet", action="store_true", help="no progress messages")
     load.set_defaults(func=_cmd_load)
 
