@@ -60,7 +60,16 @@ def _cmd_load(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from recurring_revenue.dbt_runner import run_dbt
     from recurring_revenue.load import loaded_batch
+    from recurring_revenue.spark_load import SparkUnavailable, require_spark, targets_spark
 
+    if targets_spark(args.dbt_args):
+        try:
+            require_spark()
+        except SparkUnavailable as error:
+            print(f"rrw build: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        # dbt's on-run-start hook says so when nothing was loaded into Spark.
+        return run_dbt(["build", *args.dbt_args]).returncode
     database = settings.database_path()
     if loaded_batch(database) is None:
         print(

@@ -15,6 +15,7 @@ dbt share one metastore and warehouse folder ($RRW_SPARK_DIR).
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import re
 import shutil
@@ -103,6 +104,17 @@ def require_spark() -> None:
             f"the Spark target needs Java 17 or newer; {java} is Java {version}: install a "
             "JDK 17 and put it first on PATH or in JAVA_HOME; docs/spark.md."
         )
+
+
+def targets_spark(dbt_args: list[str]) -> bool:
+    """`--target spark` (or `-t spark`) among dbt's arguments, or RRW_TARGET=spark."""
+    for flag, value in itertools.pairwise(dbt_args):
+        if flag in ("--target", "-t"):
+            return value == "spark"
+    chosen = [arg.split("=", 1)[1] for arg in dbt_args if arg.startswith("--target=")]
+    if chosen:
+        return chosen[-1] == "spark"
+    return os.environ.get("RRW_TARGET") == "spark"
 
 
 @contextmanager
@@ -254,6 +266,7 @@ __all__ = [
     "spark_config",
     "spark_dir",
     "spark_session",
+    "targets_spark",
 ]
 
 

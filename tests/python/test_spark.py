@@ -124,3 +124,36 @@ def test_a_structural_problem_is_refused_with_the_loaders_message_before_spark_s
     assert "customers" in message
     assert "Nothing was loaded" in message
     assert started == []
+
+
+@pytest.mark.parametrize(
+    ("dbt_args", "environment", "expected"),
+    [
+        (["--target", "spark"], None, True),
+        (["-t", "spark", "--select", "x"], None, True),
+        (["--target=spark"], None, True),
+        (["--select", "x"], "spark", True),
+        (["--target", "dev"], "spark", False),
+        (["--select", "spark"], None, False),
+        ([], None, False),
+    ],
+)
+def test_rrw_build_knows_when_dbt_is_pointed_at_spark(
+    monkeypatch: pytest.MonkeyPatch, dbt_args: list[str], environment: str | None, expected: bool
+) -> None:
+    if environment:
+        monkeypatch.setenv("RRW_TARGET", environment)
+    else:
+        monkeypatch.delenv("RRW_TARGET", raising=False)
+    assert spark_load.targets_spark(dbt_args) is expected
+
+
+def test_rrw_build_on_spark_without_the_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def unavailable() -> None:
+        raise spark_load.SparkUnavailable("the Spark target needs the `spark` extra")
+
+    monkeypatch.setattr(spark_load, "require_spark", unavailable)
+    assert cli.main(["build", "--target", "spark"]) == cli.EXIT_USAGE
+    assert "rrw build: the Spark target needs the `spark` extra" in capsys.readouterr().err
