@@ -42,7 +42,10 @@ def run_dbt(
     path = full_env.get("RRW_DUCKDB_PATH") or str(database_path())
     full_env["RRW_DUCKDB_PATH"] = absolute_database(path)
     # The spark target (docs/spark.md): the loader's metastore folder, Spark on loopback.
-    full_env["RRW_SPARK_DIR"] = str(spark_dir())
+    configured = full_env.get("RRW_SPARK_DIR")
+    full_env["RRW_SPARK_DIR"] = str(
+        Path(configured).expanduser().absolute() if configured else spark_dir()
+    )
     full_env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     command = [dbt_executable(), *args, "--project-dir", str(project_dir)]
     if "--profiles-dir" not in args:
