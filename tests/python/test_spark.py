@@ -157,3 +157,35 @@ def test_rrw_build_on_spark_without_the_extra_says_how_to_install_it(
     monkeypatch.setattr(spark_load, "require_spark", unavailable)
     assert cli.main(["build", "--target", "spark"]) == cli.EXIT_USAGE
     assert "rrw build: the Spark target needs the `spark` extra" in capsys.readouterr().err
+
+
+def test_the_equality_check_names_the_mart_the_key_and_both_values(tmp_path: Path) -> None:
+    """The comparison the Spark equality test relies on, without Spark: a Parquet
+    export that differs in one decimal and lacks one row is reported exactly."""
+    import duckdb
+    from test_spark_equality import _differences
+    from warehouse import Warehouse
+
+    duck = Warehouse(tmp_path)
+    export = tmp_path / "export" / "marts.fct_x"
+    export.mkdir(parents=True)
+    with duckdb.connect(str(duck.database)) as connection:
+        connection.execute("create schema marts")
+        connection.execute(
+            "create table marts.fct_x as select * from (values "
+            "('a', 1.00::decimal(18, 2), date '2024-01-01'), "
+            "('b', 2.00::decimal(18, 2), null::date)) as t(k, mrr, d)"
+        )
+        connection.execute(
+            "copy (select k, case when k = 'a' then 1.01 else mrr end::decimal(18, 2) as mrr, "
+            f"d from marts.fct_x where k = 'a') to '{export / 'part.parquet'}' (format parquet)"
+        )
+        connection.execute("create table marts.fct_same as select * from marts.fct_x")
+        same = tmp_path / "export" / "marts.fct_same"
+        same.mkdir()
+        connection.execute(f"copy marts.fct_x to '{same / 'part.parquet'}' (format parquet)")
+    assert _differences(duck, "marts.fct_same", ["k"], tmp_path / "export") == ""
+    message = _differences(duck, "marts.fct_x", ["k"], tmp_path / "export")
+    assert message.startswith("marts.fct_x: 2 rows only on DuckDB, 1 only on Spark")
+    assert "key ('a',): mrr: DuckDB Decimal('1.00') / Spark Decimal('1.01')" in message
+    assert "key ('b',): DuckDB ('b', Decimal('2.00'), None), Spark: no such row" in message
