@@ -67,8 +67,15 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
     duck.root.mkdir()
     duck.load(data)
     spark_dir = root / "spark"
-    # In processes of their own: the JVM that opens the Derby metastore keeps it locked.
-    loaded = subprocess.run(
+    loaded = _load_into_spark(data, spark_dir)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr[-5000:]
+    return {"root": root, "data": data, "duck": duck, "spark_dir": spark_dir}
+
+
+def _load_into_spark(data: Path, spark_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`rrw load --target spark`, in a process of its own: the JVM that opens the
+    Derby metastore keeps it locked until it exits."""
+    return subprocess.run(
         [sys.executable, "-m", "recurring_revenue.cli", "load", "--target", "spark", str(data)],
         env={**os.environ, "RRW_SPARK_DIR": str(spark_dir)},
         capture_output=True,
@@ -76,8 +83,12 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
         check=False,
         timeout=1200,
     )
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr[-5000:]
-    return {"root": root, "duck": duck, "spark_dir": spark_dir}
+
+
+def test_loading_the_same_files_into_spark_again_writes_nothing(builds: dict) -> None:
+    again = _load_into_spark(builds["data"], builds["spark_dir"])
+    assert again.returncode == 0, again.stdout + again.stderr[-5000:]
+    assert again.stdout.startswith("Nothing to do: Spark's raw database"), again.stdout
 
 
 def _spark_env(builds: dict) -> dict[str, str]:
