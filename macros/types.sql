@@ -13,3 +13,15 @@
 {% macro type_quantity() %}decimal(18, 4){% endmacro %}
 
 {% macro type_percent() %}decimal(9, 4){% endmacro %}
+
+{#
+    Spark: the marts' contracts name text columns `varchar` (the released contracts
+    do, and renaming a type is a breaking change for `rrw contracts`). Spark SQL has
+    no length-less VARCHAR; its text type is STRING. dbt checks an enforced contract
+    by casting NULL to each declared type (dbt's `cast` macro), so on Spark that
+    cast reads a bare `varchar` / `text` as `string`; every other type is unchanged.
+#}
+{% macro spark__cast(field, type) -%}
+    {%- set declared = type | string | trim | lower -%}
+    cast({{ field }} as {{ 'string' if declared in ('varchar', 'text') else type }})
+{%- endmacro %}

@@ -40,6 +40,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_load(args: argparse.Namespace) -> int:
     from recurring_revenue.load import LoadError, LoadInterrupted, load_folder
 
+    if args.target == "spark":
+        from recurring_revenue.spark_load import load_into_spark
+
+        return load_into_spark(Path(args.folder), _progress(args.quiet))
     database = Path(args.database) if args.database else settings.database_path()
     try:
         result = load_folder(Path(args.folder), database, progress=_progress(args.quiet))
@@ -56,7 +60,16 @@ def _cmd_load(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from recurring_revenue.dbt_runner import run_dbt
     from recurring_revenue.load import loaded_batch
+    from recurring_revenue.spark_load import SparkUnavailable, require_spark, targets_spark
 
+    if targets_spark(args.dbt_args):
+        try:
+            require_spark()
+        except SparkUnavailable as error:
+            print(f"rrw build: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        # dbt's on-run-start hook says so when nothing was loaded into Spark.
+        return run_dbt(["build", *args.dbt_args]).returncode
     database = settings.database_path()
     if loaded_batch(database) is None:
         print(
@@ -249,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("folder", help="folder holding the files")
     load.add_argument("--database", help="warehouse file (default: $RRW_DUCKDB_PATH)")
+    load.add_argument(
+        "--target",
+        choices=["dev", "spark"],
+        default="dev",
+        help="dbt target to load into: dev (DuckDB, default) or spark (Spark tables in "
+        "$RRW_SPARK_DIR; needs the spark extra, docs/spark.md)",
+    )
     load.add_argument("--quiet", action="store_true", help="no progress messages")
     load.set_defaults(func=_cmd_load)
 

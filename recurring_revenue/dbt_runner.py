@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from recurring_revenue.settings import PROJECT_DIR, absolute_database, database_path
+from recurring_revenue.settings import PROJECT_DIR, absolute_database, database_path, spark_dir
 
 
 def dbt_executable() -> str:
@@ -41,6 +41,12 @@ def run_dbt(
     # a relative one taken from the caller's working folder (settings.database_path).
     path = full_env.get("RRW_DUCKDB_PATH") or str(database_path())
     full_env["RRW_DUCKDB_PATH"] = absolute_database(path)
+    # The spark target (docs/spark.md): the loader's metastore folder, Spark on loopback.
+    configured = full_env.get("RRW_SPARK_DIR")
+    full_env["RRW_SPARK_DIR"] = str(
+        Path(configured).expanduser().absolute() if configured else spark_dir()
+    )
+    full_env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     command = [dbt_executable(), *args, "--project-dir", str(project_dir)]
     if "--profiles-dir" not in args:
         command += ["--profiles-dir", str(project_dir)]

@@ -37,6 +37,22 @@ def absolute_database(path: str) -> str:
     return str(Path(path).expanduser().absolute())
 
 
+#: Where the spark target keeps its metastore and tables when $RRW_SPARK_DIR is not set.
+DEFAULT_SPARK_DIR = "build/spark"
+
+
+def spark_dir() -> Path:
+    """The spark target's folder (Derby metastore, table files; docs/spark.md).
+
+    A relative `$RRW_SPARK_DIR` is taken from the working folder; without it,
+    build/spark in the project folder. `run_dbt` hands dbt the absolute path.
+    """
+    configured = os.environ.get("RRW_SPARK_DIR")
+    if not configured:
+        return PROJECT_DIR / DEFAULT_SPARK_DIR
+    return Path(configured).expanduser().absolute()
+
+
 def memory_limit() -> str:
     return os.environ.get("RRW_MEMORY_LIMIT", "4GB")
 

@@ -5,7 +5,8 @@
     date it was needed for, never a silent NULL (raw contract, fx_rates).
 #}
 {#- `needed_for`: a SQL text expression naming the date, e.g.
-    "cast(spend_date as varchar)" or "'the snapshot of month ' || cast(date_month as varchar)".
+    "cast(spend_date as " ~ dbt.type_string() ~ ")" or
+    "'the snapshot of month ' || cast(date_month as " ~ dbt.type_string() ~ ")".
     `needed`: a SQL condition; without a rate the query stops only where it holds
     (a zero amount needs no rate), and the result is NULL elsewhere. -#}
 {% macro to_reporting_currency(amount, rate, currency, needed_for, amount_scale=6, needed='true') -%}

@@ -14,3 +14,11 @@
 {% macro duckdb__parse_date(text) -%}
     case when regexp_full_match({{ text }}, '\d{4}-\d{2}-\d{2}') then try_cast({{ text }} as date) end
 {%- endmacro %}
+
+{#
+    Spark: its cast also accepts `2024-3-1` and a trailing `T...`; the same
+    pattern as DuckDB's, written for Spark (`[0-9]`: `\d` is lost in its strings).
+#}
+{% macro spark__parse_date(text) -%}
+    case when {{ text }} rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then try_cast({{ text }} as date) end
+{%- endmacro %}

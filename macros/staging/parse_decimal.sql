@@ -18,3 +18,11 @@
 {% macro duckdb__parse_decimal(text, data_type) -%}
     case when regexp_full_match({{ text }}, '[+-]?(\d+(\.\d*)?|\.\d+)') then try_cast({{ text }} as {{ data_type }}) end
 {%- endmacro %}
+
+{#
+    Spark: its cast reads `1e3` as 1000, so the text is checked with the same
+    pattern first (`[0-9]`, not `\d`, inside a Spark SQL string).
+#}
+{% macro spark__parse_decimal(text, data_type) -%}
+    case when {{ text }} rlike '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$' then try_cast({{ text }} as {{ data_type }}) end
+{%- endmacro %}

@@ -16,3 +16,11 @@
 {% macro duckdb__parse_integer(text) -%}
     case when regexp_full_match({{ text }}, '[+-]?\d+') then try_cast({{ text }} as {{ dbt.type_int() }}) end
 {%- endmacro %}
+
+{#
+    Spark: outside ANSI mode its cast truncates `1.5` to 1 and trims spaces; the
+    same pattern as DuckDB's, written for Spark.
+#}
+{% macro spark__parse_integer(text) -%}
+    case when {{ text }} rlike '^[+-]?[0-9]+$' then try_cast({{ text }} as {{ dbt.type_int() }}) end
+{%- endmacro %}

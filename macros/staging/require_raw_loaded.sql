@@ -22,16 +22,19 @@
             {%- do missing.append(source_node.schema ~ '.' ~ source_node.identifier) %}
         {%- endif %}
     {%- endfor %}
+    {#- On Spark there is no warehouse file: the message names the target. #}
+    {%- set where = target.path if target.type == 'duckdb' else 'the ' ~ target.name ~ ' target' %}
+    {%- set load = 'rrw load FOLDER' if target.type == 'duckdb' else 'rrw load --target ' ~ target.name ~ ' FOLDER' %}
     {%- if missing | length == expected | length and expected %}
         {%- do exceptions.raise_compiler_error(
-            'No billing data has been loaded into this warehouse (' ~ target.path ~ '): '
-            ~ 'the raw tables do not exist. Run `rrw load FOLDER` first (or `rrw demo` '
+            'No billing data has been loaded into this warehouse (' ~ where ~ '): '
+            ~ 'the raw tables do not exist. Run `' ~ load ~ '` first (or `rrw demo` '
             ~ 'for demo data), then build again.'
         ) %}
     {%- elif missing %}
         {%- do exceptions.raise_compiler_error(
-            'The raw layer of ' ~ target.path ~ ' is incomplete: ' ~ missing | join(', ')
-            ~ ' do not exist. Load a complete export with `rrw load FOLDER` '
+            'The raw layer of ' ~ where ~ ' is incomplete: ' ~ missing | join(', ')
+            ~ ' do not exist. Load a complete export with `' ~ load ~ '` '
             ~ '(it creates absent optional tables empty), then build again.'
         ) %}
     {%- endif %}

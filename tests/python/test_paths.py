@@ -51,3 +51,28 @@ def test_dbt_gets_the_absolute_path_although_it_runs_in_the_project_folder(
 
     dbt_runner.run_dbt(["parse"], env={"RRW_DUCKDB_PATH": "other.duckdb"})
     assert seen["env"]["RRW_DUCKDB_PATH"] == str(tmp_path / "other.duckdb")  # type: ignore[index]
+
+
+def test_dbt_gets_the_spark_folder_the_caller_means(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        seen.update(kwargs)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.delenv("RRW_SPARK_DIR", raising=False)
+    dbt_runner.run_dbt(["parse"])
+    assert seen["env"]["RRW_SPARK_DIR"] == str(settings.PROJECT_DIR / "build" / "spark")  # type: ignore[index]
+    assert seen["env"]["SPARK_LOCAL_IP"] == "127.0.0.1"  # type: ignore[index]
+
+    monkeypatch.setenv("RRW_SPARK_DIR", "mine")
+    dbt_runner.run_dbt(["parse"])
+    assert seen["env"]["RRW_SPARK_DIR"] == str(tmp_path / "mine")  # type: ignore[index]
+
+    # A folder passed in `env` wins over the caller's environment.
+    dbt_runner.run_dbt(["parse"], env={"RRW_SPARK_DIR": "other"})
+    assert seen["env"]["RRW_SPARK_DIR"] == str(tmp_path / "other")  # type: ignore[index]

@@ -62,7 +62,7 @@ converted as (
             'spend_in_months.amount',
             'fx_rates_daily.rate_to_reporting',
             'spend_in_months.currency',
-            "'the marketing spend of ' || cast(spend_in_months.spend_date as varchar)",
+            "'the marketing spend of ' || cast(spend_in_months.spend_date as " ~ dbt.type_string() ~ ")",
         ) }} as spend_unrounded
     from spend_in_months
     left join fx_rates_daily

@@ -141,7 +141,7 @@ converted as (
             'currency_months.list_mrr_local',
             'fx_rates.rate_to_reporting',
             'currency_months.currency',
-            "'the snapshot of month ' || cast(currency_months.date_month as varchar)",
+            "'the snapshot of month ' || cast(currency_months.date_month as " ~ dbt.type_string() ~ ")",
             needed='currency_months.mrr_local <> 0 or currency_months.list_mrr_local <> 0',
         ) }} as list_mrr_unrounded,
         currency_months.mrr_local * fx_rates.rate_to_reporting as mrr_unrounded,
@@ -149,7 +149,7 @@ converted as (
             'currency_months.previous_mrr_local',
             'fx_rates.previous_rate_to_reporting',
             'currency_months.currency',
-            "'the snapshot of the month before ' || cast(currency_months.date_month as varchar)",
+            "'the snapshot of the month before ' || cast(currency_months.date_month as " ~ dbt.type_string() ~ ")",
             needed='currency_months.previous_mrr_local <> 0',
         ) }} as previous_mrr_unrounded,
         currency_months.previous_mrr_local

@@ -176,7 +176,7 @@ flows_converted as (
             'daily_flows.amount_local',
             'fx_rates_daily.rate_to_reporting',
             'daily_flows.currency',
-            'cast(daily_flows.flow_date as varchar)',
+            "cast(daily_flows.flow_date as " ~ dbt.type_string() ~ ")",
         ) }} as amount_reporting,
         cast({{ dbt.date_trunc('month', 'daily_flows.flow_date') }} as date) as date_month
     from daily_flows
@@ -294,7 +294,7 @@ invoice_month_collections as (
                 'payments.amount',
                 'month_end_rates.rate_to_reporting',
                 'payments.currency',
-                "'the snapshot of month ' || cast(invoice_months.date_month as varchar)",
+                "'the snapshot of month ' || cast(invoice_months.date_month as " ~ dbt.type_string() ~ ")",
             ) }}
         ) as collected_reporting
     from invoice_months
@@ -330,7 +330,7 @@ invoice_month_balances as (
                 'invoice_months.total_local',
                 'month_end_rates.rate_to_reporting',
                 'invoice_months.currency',
-                "'the snapshot of month ' || cast(invoice_months.date_month as varchar)",
+                "'the snapshot of month ' || cast(invoice_months.date_month as " ~ dbt.type_string() ~ ")",
             ) }}
             - coalesce(invoice_month_collections.collected_reporting, 0),
             0

@@ -395,7 +395,7 @@ converted as (
             'terms_with_states.annual_unit_price_before',
             'before_rates.rate_to_reporting',
             'terms_with_states.currency_before',
-            "'the snapshot of month ' || cast(terms_with_states.rate_month as varchar)",
+            "'the snapshot of month ' || cast(terms_with_states.rate_month as " ~ dbt.type_string() ~ ")",
             amount_scale=4,
         ) }} as annual_unit_value_before,
         case
@@ -404,7 +404,7 @@ converted as (
                     'terms_with_states.annual_unit_price_after',
                     'after_rates.rate_to_reporting',
                     'terms_with_states.currency_after',
-                    "'the snapshot of month ' || cast(terms_with_states.rate_month as varchar)",
+                    "'the snapshot of month ' || cast(terms_with_states.rate_month as " ~ dbt.type_string() ~ ")",
                     amount_scale=4,
                 ) }}
         end as annual_unit_value_after
