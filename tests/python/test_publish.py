@@ -225,6 +225,8 @@ class BrokenBatch:
     reason: str
     dbt_args: tuple[str, ...] = ()
     allow_shrink: bool = False
+    #: `reason` is a regular expression rather than literal text.
+    pattern: bool = False
 
 
 BROKEN_BATCHES = [
@@ -244,7 +246,9 @@ BROKEN_BATCHES = [
         "required_table_emptied",
         empty_customers,
         "load",
-        "customers 253 -> 0 rows (empty). A load replaces the whole history",
+        # the generator's row count is not this test's business: any count -> 0
+        r"customers \d+ -> 0 rows \(empty\)\. A load replaces the whole history",
+        pattern=True,
     ),
     BrokenBatch(
         # past the load's shrink verdict, the raw audit still refuses an empty table
@@ -279,7 +283,10 @@ def test_a_broken_batch_is_stopped_before_publish(
 
     assert not result.published
     assert result.stage == batch.stage, result.message()
-    assert batch.reason in result.reason, result.reason
+    if batch.pattern:
+        assert re.search(batch.reason, result.reason), result.reason
+    else:
+        assert batch.reason in result.reason, result.reason
     message = result.message()
     assert message.startswith(f"NOT PUBLISHED - {batch.stage} failed")
     assert f"The published warehouse {workspace.published.resolve()} is unchanged" in message
