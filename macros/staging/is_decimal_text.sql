@@ -15,3 +15,11 @@
 {% macro duckdb__is_decimal_text(text) -%}
     regexp_full_match({{ text }}, '[+-]?(\d+(\.\d*)?|\.\d+)')
 {%- endmacro %}
+
+{#
+    Spark: its cast accepts `1e3`, and a number too large for decimal(38, 8) casts
+    to NULL (then it would be unparseable, not out of range); the pattern instead.
+#}
+{% macro spark__is_decimal_text(text) -%}
+    ({{ text }} rlike '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$')
+{%- endmacro %}

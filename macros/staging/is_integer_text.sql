@@ -15,3 +15,11 @@
 {% macro duckdb__is_integer_text(text) -%}
     regexp_full_match({{ text }}, '[+-]?\d+')
 {%- endmacro %}
+
+{#
+    Spark: its cast of `1e3` to a decimal succeeds, so the default would call
+    `1e3` a whole number too large for an integer; the pattern, written for Spark.
+#}
+{% macro spark__is_integer_text(text) -%}
+    ({{ text }} rlike '^[+-]?[0-9]+$')
+{%- endmacro %}

@@ -57,7 +57,7 @@ converted as (
             'subscription_months.mrr_local',
             'fx_rates.rate_to_reporting',
             'subscription_months.currency',
-            "'the snapshot of month ' || cast(subscription_months.date_month as varchar)",
+            "'the snapshot of month ' || cast(subscription_months.date_month as " ~ dbt.type_string() ~ ")",
             needed='subscription_months.mrr_local <> 0',
         ) }} as mrr_unrounded,
         subscription_months.date_month
