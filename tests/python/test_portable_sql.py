@@ -55,7 +55,8 @@ def test_no_model_or_data_test_uses_engine_only_syntax(pattern: str) -> None:
         for number, line in enumerate(_without_comments(path.read_text()).splitlines(), 1)
         if re.search(pattern, line, flags=re.I)
     ]
-    assert not found, f"engine-only syntax ({pattern}); write {ENGINE_ONLY[pattern]}:\n" + "\n".join(found)
+    advice = f"engine-only syntax ({pattern}); write {ENGINE_ONLY[pattern]}:"
+    assert not found, "\n".join([advice, *found])
 
 
 def test_the_scan_catches_a_varchar_cast() -> None:
