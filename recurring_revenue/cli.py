@@ -140,7 +140,7 @@ def _say(message: str) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from recurring_revenue.quality.model import CheckSettings
-    from recurring_revenue.quality.report import summary, write_html
+    from recurring_revenue.quality.report import read_dbt_results, summary, write_html
     from recurring_revenue.quality.runner import run_checks
 
     database = Path(args.database) if args.database else settings.database_path()
@@ -164,7 +164,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if args.report
         else database.with_name(f"{database.stem}_quality_report.html")
     )
-    print(f"Report: {write_html(report, report_path)}")
+    print(f"Report: {write_html(report, report_path, read_dbt_results())}")
     return 0 if report.success else 1
 
 

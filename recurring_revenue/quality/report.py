@@ -122,11 +122,11 @@ code { font-size: .95em; }
 """
 
 
-def write_html(report: CheckReport, path: Path, run_results: Path | None = None) -> Path:
+def write_html(report: CheckReport, path: Path, dbt_results: DbtResults | None = None) -> Path:
     """Write the report to `path` (atomically: a reader never sees half a page), with
-    the dbt test results of `run_results` (default: the target folder's)."""
+    `dbt_results` (`read_dbt_results`) when given."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    page = render_html(report, read_dbt_results(run_results))
+    page = render_html(report, dbt_results)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(page)

@@ -358,7 +358,7 @@ def test_the_html_report_lists_dbt_test_results(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     report = build_marts(tmp_path).check()
-    path = write_html(report, tmp_path / "report.html", run_results=run_results)
+    path = write_html(report, tmp_path / "report.html", read_dbt_results(run_results))
     page = path.read_text(encoding="utf-8")
     assert "dbt tests: the row and identity rules" in page
     assert "2 passed, 0 warned, 1 failed" in page
