@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from recurring_revenue import __version__, settings
 
@@ -125,8 +126,8 @@ def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace)
     return EXIT_OK if result.published else EXIT_FAILED
 
 
-def _check_options(args: argparse.Namespace) -> dict[str, float | int]:
-    options: dict[str, float | int] = {}
+def _check_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
     if getattr(args, "max_mrr_change", None) is not None:
         options["max_mrr_change"] = args.max_mrr_change
     if getattr(args, "mrr_change_grace_months", None) is not None:
