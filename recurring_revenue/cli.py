@@ -387,9 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         help="benchmark load and dbt build on generated data; print time and peak memory",
         description="Build the warehouse from generated data (cached per size and seed) and "
-        "print wall time and peak memory per phase (load, the MRR path, the full dbt build), "
-        "beside a single hand-written DuckDB query computing the same customer-month MRR "
-        "(the floor). Also checks the MRR bridge identity at that size.",
+        "print, in one table per size, wall time and peak memory per phase (full load, the "
+        "MRR path, the full dbt build with every model and test, and the delta load and "
+        "incremental builds once they exist), beside a single hand-written DuckDB query "
+        "computing the same customer-month MRR (the floor), with the MRR path's ratio to it "
+        "and the ten slowest nodes of the full build. Also checks the MRR bridge identity at "
+        "that size. The figures are also written to WORKDIR/bench-<customers>.json.",
     )
     bench.add_argument(
         "--customers",
