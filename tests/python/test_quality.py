@@ -241,6 +241,8 @@ def test_a_public_mart_missing_from_the_warehouse_fails(tmp_path: Path) -> None:
         ("churned_mrr", "DECIMAL(18,2)", (None, 0)),
         ("voluntary_churned_mrr", "DECIMAL(18,2)", (None, 0)),
         ("fx_impact_mrr", "DECIMAL(18,2)", None),
+        ("transfer_out_mrr", "DECIMAL(18,2)", (None, 0)),
+        ("transfer_in_mrr", "DECIMAL(18,2)", (0, None)),
         ("price_change_arr", "DECIMAL(18,2)", None),
         ("days_until_notice_deadline", "INTEGER", None),
         ("new_customers", "INTEGER", (0, None)),
