@@ -87,6 +87,7 @@ lint: lint-python lint-sql lint-models ## Lint Python, SQL, YAML and the models'
 lint-python: setup
 	$(BIN)/ruff check recurring_revenue tests
 	$(BIN)/ruff format --check recurring_revenue tests
+	$(BIN)/mypy
 
 lint-sql: setup
 	$(BIN)/python -m recurring_revenue.tools.check_yaml .

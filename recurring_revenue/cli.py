@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from recurring_revenue import __version__, settings
 
@@ -125,8 +126,8 @@ def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace)
     return EXIT_OK if result.published else EXIT_FAILED
 
 
-def _check_options(args: argparse.Namespace) -> dict[str, float | int]:
-    options: dict[str, float | int] = {}
+def _check_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
     if getattr(args, "max_mrr_change", None) is not None:
         options["max_mrr_change"] = args.max_mrr_change
     if getattr(args, "mrr_change_grace_months", None) is not None:
@@ -140,7 +141,7 @@ def _say(message: str) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from recurring_revenue.quality.model import CheckSettings
-    from recurring_revenue.quality.report import summary, write_html
+    from recurring_revenue.quality.report import read_dbt_results, summary, write_html
     from recurring_revenue.quality.runner import run_checks
 
     database = Path(args.database) if args.database else settings.database_path()
@@ -164,7 +165,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if args.report
         else database.with_name(f"{database.stem}_quality_report.html")
     )
-    print(f"Report: {write_html(report, report_path)}")
+    print(f"Report: {write_html(report, report_path, read_dbt_results())}")
     return 0 if report.success else 1
 
 
@@ -386,9 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         help="benchmark load and dbt build on generated data; print time and peak memory",
         description="Build the warehouse from generated data (cached per size and seed) and "
-        "print wall time and peak memory per phase (load, the MRR path, the full dbt build), "
-        "beside a single hand-written DuckDB query computing the same customer-month MRR "
-        "(the floor). Also checks the MRR bridge identity at that size.",
+        "print, in one table per size, wall time and peak memory per phase (full load, the "
+        "MRR path, the full dbt build with every model and test, and the delta load and "
+        "incremental builds once they exist), beside a single hand-written DuckDB query "
+        "computing the same customer-month MRR (the floor), with the MRR path's ratio to it "
+        "and the ten slowest nodes of the full build. Also checks the MRR bridge identity at "
+        "that size. The figures are also written to WORKDIR/bench-<customers>.json.",
     )
     bench.add_argument(
         "--customers",

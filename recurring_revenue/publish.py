@@ -35,16 +35,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import duckdb
 
 from recurring_revenue.dbt_runner import run_dbt, strip_ansi
 from recurring_revenue.readers import read_only as _read_only
 from recurring_revenue.settings import PROJECT_DIR, storage_version
+
+if TYPE_CHECKING:
+    from recurring_revenue.quality.model import CheckReport, CheckSettings
 
 Progress = Callable[[str], None]
 
@@ -188,6 +191,56 @@ def _prune_run_logs(folder: Path) -> None:
 
 
 @dataclass
+class PublishRecord:
+    """One attempt of the main job, as the publish log records it (`as_log_entry`).
+
+    The fields after `storage_version` are filled in by the gates as they run; one a
+    gate never reached stays None and is left out of the log entry.
+    """
+
+    attempted_at: str
+    #: This run's log file (every message, dbt's whole output).
+    log: str
+    database: str
+    data: str | None
+    git_revision: str | None
+    storage_version: str
+    previous_published_at: str | None = None
+    load_batch_id: str | None = None
+    #: Raw tables the load shrank: [{"table", "before", "after"}].
+    shrinks: list[dict[str, Any]] | None = None
+    #: The quality report written so far.
+    report: str | None = None
+    #: Sources by freshness status (dbt's sources.json).
+    freshness: dict[str, list[str]] | None = None
+    #: Counts per status and the failed nodes of `dbt build` (run_results.json).
+    dbt_results: dict[str, Any] | None = None
+    expectations_passed: int | None = None
+    expectations_total: int | None = None
+    published_at: str | None = None
+    mart_rows: dict[str, int] | None = None
+    #: True once the published file has been replaced by the build.
+    database_replaced: bool | None = None
+    parquet: str | None = None
+    seconds_by_stage: dict[str, float] | None = None
+    #: The outcome, set when the run ends.
+    status: str | None = None
+    stage: str | None = None
+    reason: str | None = None
+    seconds: float | None = None
+    notices: list[str] | None = None
+
+    def as_log_entry(self) -> dict[str, Any]:
+        """The publish log's JSON object: every field set, `data` and `git_revision` always."""
+        always = {"attempted_at", "log", "database", "data", "git_revision", "storage_version"}
+        return {
+            name: value
+            for name, value in asdict(self).items()
+            if value is not None or name in always
+        }
+
+
+@dataclass
 class PublishResult:
     """What one run of the main job did."""
 
@@ -197,25 +250,31 @@ class PublishResult:
     stage: str
     reason: str
     seconds: float
-    entry: dict[str, Any] = field(default_factory=dict)
+    record: PublishRecord
     notices: list[str] = field(default_factory=list)
     #: Stopped by Ctrl-C (the message still says whether it published).
     interrupted: bool = False
 
+    @property
+    def entry(self) -> dict[str, Any]:
+        """The run's publish log entry."""
+        return self.record.as_log_entry()
+
     def message(self) -> str:
         paths = self.paths
+        record = self.record
         if self.published:
-            rows = self.entry.get("mart_rows", {})
-            checks = self.entry.get("expectations_passed", 0)
+            rows = record.mart_rows or {}
+            checks = record.expectations_passed or 0
             return (
                 f"Published {paths.published} in {self.seconds:.0f} s: batch "
-                f"{self.entry.get('load_batch_id')}, {len(rows)} marts, {checks:,} quality "
+                f"{record.load_batch_id}, {len(rows)} marts, {checks:,} quality "
                 f"expectations passed.\n"
                 f"  Parquet:        {paths.parquet}/<mart>.parquet\n"
                 f"  Quality report: {paths.report}\n"
                 f"  Publish log:    {paths.publish_log} (and table "
                 f"{AUDIT_SCHEMA}.{PUBLISH_LOG_TABLE})\n"
-                f"  Run log:        {self.entry.get('log')}\n"
+                f"  Run log:        {record.log}\n"
                 "Query it read-only, with a short-lived connection (a build can publish "
                 "beside you):\n"
                 f"  {_python()} -c \"import duckdb; c = duckdb.connect('{paths.published}', "
@@ -227,14 +286,14 @@ class PublishResult:
             if paths.building.exists()
             else ""
         )
-        report = f"\nQuality report: {paths.report}" if self.entry.get("report") else ""
-        if self.entry.get("log"):
-            report += f"\nRun log (every message, dbt's whole output): {self.entry['log']}"
+        report = f"\nQuality report: {paths.report}" if record.report else ""
+        if record.log:
+            report += f"\nRun log (every message, dbt's whole output): {record.log}"
         current = (
             f"The published warehouse {paths.published} is unchanged"
             + (
-                f" (last published {self.entry['previous_published_at']})"
-                if self.entry.get("previous_published_at")
+                f" (last published {record.previous_published_at})"
+                if record.previous_published_at
                 else ""
             )
             if paths.published.exists()
@@ -274,30 +333,30 @@ def main_job(
     attempted_at = _now()
     log_path = paths.logs / f"{attempted_at.replace(':', '').replace('.', '-')}-publish.log"
     log = RunLog(log_path, progress, verbose)
-    entry: dict[str, Any] = {
-        "attempted_at": attempted_at,
-        "log": str(log_path),
-        "database": str(paths.published),
-        "data": None if data is None else str(Path(data).resolve()),
-        "git_revision": git_revision(),
-        "storage_version": storage_version(),
-    }
-    result = PublishResult(paths, False, "lock", "", 0.0, entry)
+    record = PublishRecord(
+        attempted_at=attempted_at,
+        log=str(log_path),
+        database=str(paths.published),
+        data=None if data is None else str(Path(data).resolve()),
+        git_revision=git_revision(),
+        storage_version=storage_version(),
+    )
+    result = PublishResult(paths, False, "lock", "", 0.0, record)
+    run = GateRun(
+        paths=paths,
+        data=data,
+        from_published=from_published,
+        dbt_command=tuple(dbt_command),
+        dbt_args=tuple(dbt_args),
+        env=dict(env or {}),
+        check_options=dict(check_options or {}),
+        allow_shrink=allow_shrink,
+        log=log,
+        result=result,
+    )
     try:
         with _exclusive(paths):
-            _run_gates(
-                paths,
-                data,
-                from_published,
-                dbt_command,
-                dbt_args,
-                env or {},
-                entry,
-                dict(check_options or {}),
-                allow_shrink,
-                log,
-                result,
-            )
+            _run_gates(run, GATES)
         result.published = True
         result.stage = "published"
         result.reason = ""
@@ -308,7 +367,7 @@ def main_job(
         # Ctrl-C: the replacement is one rename, so the published file is either the
         # old or the new one; say which, log the attempt, exit as interrupted.
         result.interrupted = True
-        if entry.get("database_replaced"):
+        if record.database_replaced:
             result.published = True
             result.notices.append("interrupted after the warehouse was replaced")
             result.stage, result.reason = "published", ""
@@ -317,46 +376,90 @@ def main_job(
     except Exception as error:
         # Not a gate's verdict but a fault (disk full, a DuckDB error): say so, log it,
         # and tell whether the warehouse had already been replaced when it happened.
-        if entry.get("database_replaced"):
+        if record.database_replaced:
             result.published = True
             result.notices.append(f"the Parquet export was not swapped in: {error!r}")
             result.stage, result.reason = "published", ""
         else:
             result.reason = f"unexpected error: {error!r}"
     result.seconds = time.monotonic() - started
-    entry.update(
-        status="published" if result.published else "refused",
-        stage=result.stage,
-        reason=result.reason,
-        seconds=round(result.seconds, 1),
-        notices=result.notices,
-    )
-    _append_jsonl(paths.publish_log, entry)
+    record.status = "published" if result.published else "refused"
+    record.stage = result.stage
+    record.reason = result.reason
+    record.seconds = round(result.seconds, 1)
+    record.notices = result.notices
+    _append_jsonl(paths.publish_log, record.as_log_entry())
     log.detail(result.message())
     log.close()
     return result
 
 
-def _run_gates(
-    paths: PublishPaths,
-    data: Path | None,
-    from_published: bool,
-    dbt_command: Sequence[str],
-    dbt_args: Sequence[str],
-    env: Mapping[str, str],
-    entry: dict[str, Any],
-    check_options: dict[str, Any],
-    allow_shrink: bool,
-    log: RunLog,
-    result: PublishResult,
-) -> None:
-    from recurring_revenue.quality.model import CheckSettings, dbt_target_path
-    from recurring_revenue.quality.report import write_html
-    from recurring_revenue.quality.runner import run_checks
+@dataclass
+class GateRun:
+    """What the gates of one run share: its inputs, its log and record, and what earlier
+    gates found (the published log rows, the quality report so far)."""
 
-    say = log.phase
+    paths: PublishPaths
+    data: Path | None
+    from_published: bool
+    dbt_command: tuple[str, ...]
+    dbt_args: tuple[str, ...]
+    #: Variables added for dbt (e.g. a private DBT_TARGET_PATH).
+    env: dict[str, str]
+    check_options: dict[str, Any]
+    allow_shrink: bool
+    log: RunLog
+    result: PublishResult
+    #: audit.publish_log rows of the published file.
+    previous: list[dict[str, Any]] = field(default_factory=list)
+    #: The quality report of the suites run so far.
+    report: CheckReport | None = None
+
+    @property
+    def record(self) -> PublishRecord:
+        return self.result.record
+
+    @property
+    def target(self) -> Path:
+        """dbt's target folder for this run."""
+        from recurring_revenue.quality.model import dbt_target_path
+
+        return dbt_target_path(self.env.get("DBT_TARGET_PATH"))
+
+    @property
+    def dbt_env(self) -> dict[str, str]:
+        return {**self.env, "RRW_DUCKDB_PATH": str(self.paths.building)}
+
+    def check_settings(self, layers: tuple[str, ...]) -> CheckSettings:
+        from recurring_revenue.quality.model import CheckSettings
+
+        return CheckSettings.from_environment(
+            self.paths.building,
+            layers=layers,
+            manifest_path=self.target / "manifest.json",
+            **self.check_options,
+        )
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One step of the main job: a refusal inside `run` names `stage`, and the publish
+    log times it under that name. A gate whose `applies` is false is skipped."""
+
+    #: The stage name; "{dbt}" stands for the dbt command (`dbt build`).
+    stage: str
+    run: Callable[[GateRun], None]
+    applies: Callable[[GateRun], bool] = lambda _run: True
+
+    def name(self, run: GateRun) -> str:
+        return self.stage.replace("{dbt}", run.dbt_command[0])
+
+
+def _run_gates(run: GateRun, gates: Sequence[Gate]) -> None:
+    """Run each gate in turn, timing each stage; a refusal stops at its gate."""
+    result = run.result
     timings: dict[str, float] = {}
-    entry["seconds_by_stage"] = timings
+    run.record.seconds_by_stage = timings
     clock = [time.monotonic()]
 
     def begin(stage: str) -> None:
@@ -367,80 +470,110 @@ def _run_gates(
         result.stage = stage
 
     try:
-        previous = _previous_publish(paths.published)
-        if previous:
-            entry["previous_published_at"] = previous[-1]["published_at"]
-
-        # Write.
-        begin("prepare")
-        copy = data is None or from_published
-        _prepare_build_file(paths, copy, say)
-        if data is not None:
-            begin("load")
-            # A new build file holds nothing yet: compare the load with what is published.
-            baseline = None if copy else paths.published
-            _load(Path(data), paths.building, baseline, allow_shrink, entry, result, log)
-        entry["load_batch_id"] = _batch_id(paths.building)
-
-        target = dbt_target_path(env.get("DBT_TARGET_PATH"))
-        dbt_env = {**env, "RRW_DUCKDB_PATH": str(paths.building)}
-
-        def settings(layers: tuple[str, ...]) -> CheckSettings:
-            return CheckSettings.from_environment(
-                paths.building,
-                layers=layers,
-                manifest_path=target / "manifest.json",
-                **check_options,
-            )
-
-        # Audit the raw layer before spending a dbt build on it.
-        begin("audit raw")
-        say("audit: raw layer (great-expectations)")
-        report = run_checks(settings(("raw",)), progress=log.detail)
-        entry["report"] = str(write_html(report, paths.report))
-        if not report.success:
-            raise Refused("audit raw", _failures(report.failures()))
-
-        begin("source freshness")
-        say("dbt source freshness")
-        freshness = run_dbt(
-            ["source", "freshness"], env=dbt_env, on_line=log.dbt_lines("dbt source freshness")
-        )
-        entry["freshness"] = _freshness(target / "sources.json")
-        if freshness.returncode != 0:
-            why = _dbt_failure(freshness, target, "dbt source freshness")
-            raise Refused("source freshness", why)
-        stale = entry["freshness"].get("warn", []) + entry["freshness"].get("error", [])
-        if stale:
-            result.notices.append(f"stale sources (freshness warns): {', '.join(stale)}")
-            say(f"warning: stale sources: {', '.join(stale)}")
-
-        begin(f"dbt {dbt_command[0]}")
-        say(f"dbt {' '.join(dbt_command)} into {paths.building}")
-        built = run_dbt(
-            [*dbt_command, *dbt_args],
-            env=dbt_env,
-            on_line=log.dbt_lines(f"dbt {dbt_command[0]}"),
-        )
-        entry["dbt_results"] = _run_results(target / "run_results.json")
-        if built.returncode != 0:
-            raise Refused(result.stage, _dbt_failure(built, target, result.stage, paths.building))
-
-        begin("audit")
-        say("audit: staging and marts (great-expectations)")
-        marts_report = run_checks(settings(("staging", "marts")), progress=log.detail)
-        report = report.merged(marts_report)
-        write_html(report, paths.report)
-        entry["expectations_passed"] = report.expectations_passed
-        entry["expectations_total"] = report.expectations_total
-        if not report.success:
-            raise Refused("audit", _failures(report.failures()))
-
-        begin("publish")
-        say(f"publishing {paths.published}")
-        _publish(paths, entry, previous, target / "manifest.json", result)
+        run.previous = _previous_publish(run.paths.published)
+        if run.previous:
+            run.record.previous_published_at = run.previous[-1]["published_at"]
+        for gate in gates:
+            if gate.applies(run):
+                begin(gate.name(run))
+                gate.run(run)
     finally:
         begin(result.stage)
+
+
+def _gate_prepare(run: GateRun) -> None:
+    """Write: a new build file, or a copy of the published one."""
+    copy = run.data is None or run.from_published
+    _prepare_build_file(run.paths, copy, run.log.phase)
+
+
+def _gate_load(run: GateRun) -> None:
+    """Load the billing files; a new build file is compared with what is published."""
+    assert run.data is not None
+    copy = run.from_published
+    baseline = None if copy else run.paths.published
+    _load(Path(run.data), run.paths.building, baseline, run)
+
+
+def _gate_audit_raw(run: GateRun) -> None:
+    """Audit the raw layer before spending a dbt build on it."""
+    from recurring_revenue.quality.report import write_html
+    from recurring_revenue.quality.runner import run_checks
+
+    run.record.load_batch_id = _batch_id(run.paths.building)
+    run.log.phase("audit: raw layer (great-expectations)")
+    report = run_checks(run.check_settings(("raw",)), progress=run.log.detail)
+    run.report = report
+    run.record.report = str(write_html(report, run.paths.report))
+    if not report.success:
+        raise Refused("audit raw", _failures(report.failures()))
+
+
+def _gate_source_freshness(run: GateRun) -> None:
+    """`dbt source freshness`: stale sources warn, never refuse."""
+    say = run.log.phase
+    say("dbt source freshness")
+    freshness = run_dbt(
+        ["source", "freshness"],
+        env=run.dbt_env,
+        on_line=run.log.dbt_lines("dbt source freshness"),
+    )
+    run.record.freshness = _freshness(run.target / "sources.json")
+    if freshness.returncode != 0:
+        why = _dbt_failure(freshness, run.target, "dbt source freshness")
+        raise Refused("source freshness", why)
+    stale = run.record.freshness.get("warn", []) + run.record.freshness.get("error", [])
+    if stale:
+        run.result.notices.append(f"stale sources (freshness warns): {', '.join(stale)}")
+        say(f"warning: stale sources: {', '.join(stale)}")
+
+
+def _gate_dbt(run: GateRun) -> None:
+    """`dbt build` (or the command asked for) into the build file."""
+    stage = run.result.stage
+    run.log.phase(f"dbt {' '.join(run.dbt_command)} into {run.paths.building}")
+    built = run_dbt(
+        [*run.dbt_command, *run.dbt_args],
+        env=run.dbt_env,
+        on_line=run.log.dbt_lines(f"dbt {run.dbt_command[0]}"),
+    )
+    run.record.dbt_results = _run_results(run.target / "run_results.json")
+    if built.returncode != 0:
+        raise Refused(stage, _dbt_failure(built, run.target, stage, run.paths.building))
+
+
+def _gate_audit(run: GateRun) -> None:
+    """Audit staging and marts; the report adds them to the raw audit's."""
+    from recurring_revenue.quality.report import read_dbt_results, write_html
+    from recurring_revenue.quality.runner import run_checks
+
+    run.log.phase("audit: staging and marts (great-expectations)")
+    marts_report = run_checks(run.check_settings(("staging", "marts")), progress=run.log.detail)
+    report = marts_report if run.report is None else run.report.merged(marts_report)
+    run.report = report
+    # dbt's tests of this build (the row and identity rules) are listed beside GX's.
+    write_html(report, run.paths.report, read_dbt_results(run.target / "run_results.json"))
+    run.record.expectations_passed = report.expectations_passed
+    run.record.expectations_total = report.expectations_total
+    if not report.success:
+        raise Refused("audit", _failures(report.failures()))
+
+
+def _gate_publish(run: GateRun) -> None:
+    run.log.phase(f"publishing {run.paths.published}")
+    _publish(run.paths, run.record, run.previous, run.target / "manifest.json", run.result)
+
+
+#: The main job's gates, in order: write, audit, publish.
+GATES: tuple[Gate, ...] = (
+    Gate("prepare", _gate_prepare),
+    Gate("load", _gate_load, applies=lambda run: run.data is not None),
+    Gate("audit raw", _gate_audit_raw),
+    Gate("source freshness", _gate_source_freshness),
+    Gate("dbt {dbt}", _gate_dbt),
+    Gate("audit", _gate_audit),
+    Gate("publish", _gate_publish),
+)
 
 
 # Write.
@@ -483,16 +616,10 @@ def _prepare_build_file(paths: PublishPaths, copy: bool, say: Progress) -> None:
     connection.close()
 
 
-def _load(
-    data: Path,
-    building: Path,
-    baseline: Path | None,
-    allow_shrink: bool,
-    entry: dict[str, Any],
-    result: PublishResult,
-    log: RunLog,
-) -> None:
+def _load(data: Path, building: Path, baseline: Path | None, run: GateRun) -> None:
     from recurring_revenue.load import LoadError, load_folder
+
+    log = run.log
 
     log.phase(f"load: {data}")
     try:
@@ -508,12 +635,12 @@ def _load(
     )
     if not loaded.shrinks:
         return
-    entry["shrinks"] = [
+    run.record.shrinks = [
         {"table": shrink.table, "before": shrink.before, "after": shrink.after}
         for shrink in loaded.shrinks
     ]
-    if allow_shrink:
-        result.notices.append(f"accepted with --allow-shrink: {loaded.shrink_warning()}")
+    if run.allow_shrink:
+        run.result.notices.append(f"accepted with --allow-shrink: {loaded.shrink_warning()}")
         return
     raise Refused(
         "load",
@@ -633,7 +760,7 @@ def _failing_rows(database: Path, result: dict[str, Any], shown: int = 3) -> str
 
 def _publish(
     paths: PublishPaths,
-    entry: dict[str, Any],
+    record: PublishRecord,
     previous: list[dict[str, Any]],
     manifest: Path,
     result: PublishResult,
@@ -642,7 +769,7 @@ def _publish(
 
     marts = public_marts(load_manifest(manifest, parse_if_missing=False))
     building = paths.building
-    entry["published_at"] = _now()
+    record.published_at = _now()
     connection = duckdb.connect(str(building))
     try:
         counts = {
@@ -653,8 +780,8 @@ def _publish(
             )
             for mart in marts
         }
-        entry["mart_rows"] = counts
-        _write_publish_log(connection, previous, entry)
+        record.mart_rows = counts
+        _write_publish_log(connection, previous, record)
         connection.execute("CHECKPOINT")
     finally:
         connection.close()
@@ -667,22 +794,22 @@ def _publish(
             f"the build file has DuckDB storage {version}, not {storage_version()}: it "
             "would not be readable by the BI tools' DuckDB",
         )
-    export = _export_parquet(paths, marts, entry)
+    export = _export_parquet(paths, marts, record)
     _refuse_if_opened_for_writing(paths.published)
     _fsync(building)
     os.replace(building, paths.published)
     _fsync(paths.folder)
-    entry["database_replaced"] = True
+    record.database_replaced = True
     _swap_parquet(paths, export)
     with contextlib.suppress(OSError):
         paths.building.parent.rmdir()
-    entry["parquet"] = str(export)
+    record.parquet = str(export)
 
 
 def _write_publish_log(
     connection: duckdb.DuckDBPyConnection,
     previous: list[dict[str, Any]],
-    entry: dict[str, Any],
+    record: PublishRecord,
 ) -> None:
     """audit.publish_log in the build file: every earlier publish and this one."""
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}")
@@ -703,14 +830,14 @@ def _write_publish_log(
     rows = [
         *previous,
         {
-            "published_at": entry["published_at"],
-            "git_revision": entry.get("git_revision"),
-            "load_batch_id": entry.get("load_batch_id"),
-            "storage_version": entry.get("storage_version"),
-            "expectations_passed": entry.get("expectations_passed"),
-            "expectations_total": entry.get("expectations_total"),
-            "dbt_results": json.dumps(entry.get("dbt_results", {}).get("counts", {})),
-            "mart_rows": json.dumps(entry.get("mart_rows", {}), sort_keys=True),
+            "published_at": record.published_at,
+            "git_revision": record.git_revision,
+            "load_batch_id": record.load_batch_id,
+            "storage_version": record.storage_version,
+            "expectations_passed": record.expectations_passed,
+            "expectations_total": record.expectations_total,
+            "dbt_results": json.dumps((record.dbt_results or {}).get("counts", {})),
+            "mart_rows": json.dumps(record.mart_rows or {}, sort_keys=True),
         },
     ]
     connection.executemany(
@@ -757,10 +884,10 @@ def _previous_publish(published: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _export_parquet(paths: PublishPaths, marts: list[Any], entry: dict[str, Any]) -> Path:
+def _export_parquet(paths: PublishPaths, marts: list[Any], record: PublishRecord) -> Path:
     """Every public mart as `<alias>.parquet` in a new folder of the versions folder."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    folder = paths.parquet_versions / f"{stamp}-{entry.get('load_batch_id') or 'nobatch'}"
+    folder = paths.parquet_versions / f"{stamp}-{record.load_batch_id or 'nobatch'}"
     for exported in export_marts(paths.building, marts, folder):
         _fsync(exported)
     _fsync(folder)

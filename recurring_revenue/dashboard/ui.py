@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -70,7 +70,9 @@ def context() -> Context:
         st.warning(str(error))
         st.stop()
         raise  # st.stop() raises; this keeps type checkers informed.
-    return Context(key=key, months=tuple(_as_date(month) for month in months), **settings)
+    return Context(
+        key=key, months=tuple(cast(datetime.date, _as_date(month)) for month in months), **settings
+    )
 
 
 def _settings(key: data.PublishKey) -> dict[str, Any]:
@@ -204,7 +206,7 @@ def display_table(
 
 def _plain(value: Any) -> str:
     if isinstance(value, pd.Timestamp | datetime.datetime):
-        return value.date().isoformat() if value == value.normalize() else str(value)
+        return value.date().isoformat() if value.time() == datetime.time() else str(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
@@ -224,7 +226,7 @@ def header(context: Context, title: str, question: str) -> None:
 
 
 def chart(spec: alt.TopLevelMixin) -> None:
-    st.altair_chart(spec, width="stretch")
+    st.altair_chart(spec, width="stretch")  # type: ignore[call-overload]  # any chart
 
 
 def month_axis(field: str = "month", title: str = "Month") -> alt.X:

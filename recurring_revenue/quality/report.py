@@ -2,17 +2,67 @@
 
 The HTML is written from the outcomes directly (no GX Data Docs site): one
 self-contained file, no scripts, no external assets, that a person can open from
-disk.
+disk. It also lists the results of dbt's tests, which own the row and identity
+rules (recurring_revenue.quality.ownership), read from dbt's run_results.json.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from recurring_revenue.quality.model import LAYERS, CheckReport, SuiteOutcome
+from recurring_revenue.quality.model import LAYERS, CheckReport, SuiteOutcome, dbt_target_path
+
+
+@dataclass(frozen=True)
+class DbtTestResult:
+    """One dbt test (data or unit test) of the last dbt run, from run_results.json."""
+
+    name: str
+    status: str
+    failures: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class DbtResults:
+    """The tests of one dbt run: when it ran and each test's verdict."""
+
+    path: Path
+    generated_at: str
+    tests: tuple[DbtTestResult, ...]
+
+
+def read_dbt_results(path: Path | None = None) -> DbtResults | None:
+    """The test results in dbt's run_results.json (default: the target folder's); None
+    when the file is absent or unreadable, or the run had no tests."""
+    path = path or dbt_target_path() / "run_results.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    tests = []
+    for result in data.get("results", []):
+        unique_id = str(result.get("unique_id", ""))
+        if not unique_id.startswith(("test.", "unit_test.")):
+            continue
+        failures = result.get("failures")
+        tests.append(
+            DbtTestResult(
+                name=unique_id.split(".", 2)[-1],
+                status=str(result.get("status", "")),
+                failures=failures if isinstance(failures, int) else None,
+                message=str(result.get("message") or ""),
+            )
+        )
+    if not tests:
+        return None
+    generated_at = str(data.get("metadata", {}).get("generated_at", ""))
+    return DbtResults(path, generated_at, tuple(sorted(tests, key=lambda test: test.name)))
 
 
 def summary(report: CheckReport, verbose: bool = False) -> str:
@@ -72,10 +122,11 @@ code { font-size: .95em; }
 """
 
 
-def write_html(report: CheckReport, path: Path) -> Path:
-    """Write the report to `path` (atomically: a reader never sees half a page)."""
+def write_html(report: CheckReport, path: Path, dbt_results: DbtResults | None = None) -> Path:
+    """Write the report to `path` (atomically: a reader never sees half a page), with
+    `dbt_results` (`read_dbt_results`) when given."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    page = render_html(report)
+    page = render_html(report, dbt_results)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(page)
@@ -84,7 +135,7 @@ def write_html(report: CheckReport, path: Path) -> Path:
     return path
 
 
-def render_html(report: CheckReport) -> str:
+def render_html(report: CheckReport, dbt_results: DbtResults | None = None) -> str:
     esc = html.escape
     verdict_class = "pass" if report.success else "fail"
     verdict = "PASSED" if report.success else "FAILED"
@@ -132,6 +183,7 @@ def render_html(report: CheckReport) -> str:
         parts.append("</table>")
         for suite in suites:
             parts.append(_suite_html(suite))
+    parts.append(_dbt_html(dbt_results))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -163,4 +215,46 @@ def _suite_html(suite: SuiteOutcome) -> str:
             )
         parts.append("</table>")
     parts.append("</details>")
+    return "".join(parts)
+
+
+_PASSING = {"pass", "success"}
+
+
+def _dbt_html(results: DbtResults | None) -> str:
+    esc = html.escape
+    head = "<h2>dbt tests: the row and identity rules</h2>"
+    if results is None:
+        return head + (
+            "<p class='muted'>No dbt test results (target/run_results.json) to show: "
+            "run <code>dbt build</code> to check the row and identity rules.</p>"
+        )
+    passed = sum(1 for test in results.tests if test.status in _PASSING)
+    warned = sum(1 for test in results.tests if test.status == "warn")
+    failed = len(results.tests) - passed - warned
+    parts = [
+        head,
+        f"<p class='muted'>From {esc(str(results.path))}, written "
+        f"{esc(results.generated_at)}: {passed} passed, {warned} warned, {failed} failed or "
+        "errored or skipped.</p>",
+    ]
+    problems = [test for test in results.tests if test.status not in _PASSING]
+    if problems:
+        parts.append("<table><tr><th>status</th><th>dbt test</th><th>message</th></tr>")
+        for test in problems:
+            css = "fail" if test.status != "warn" else ""
+            parts.append(
+                f"<tr><td class='status {css}'>{esc(test.status.upper())}</td>"
+                f"<td>{esc(test.name)}</td><td>{esc(test.message)}</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append(
+        f"<details><summary>All {len(results.tests)} dbt tests</summary><table>"
+        "<tr><th>status</th><th>dbt test</th></tr>"
+    )
+    parts.extend(
+        f"<tr><td class='status'>{esc(test.status.upper())}</td><td>{esc(test.name)}</td></tr>"
+        for test in results.tests
+    )
+    parts.append("</table></details>")
     return "".join(parts)

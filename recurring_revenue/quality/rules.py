@@ -83,6 +83,10 @@ MART_VALUE_RULES: tuple[tuple[re.Pattern[str], ValueRange], ...] = tuple(
             r"(^|_)(contraction|churned|churn)_(mrr|arr)$",
             ValueRange(None, 0, "a contraction or churn movement is not positive"),
         ),
+        (
+            r"(^|_)transfer_out_(mrr|arr)$",
+            ValueRange(None, 0, "MRR moved out of a segment is not positive"),
+        ),
         (r"(^|_)(fx_impact|movement|change|difference|delta|gap|until)(_|$)", _NO_RULE),
         (
             r"(^|_)(mrr|arr|arpa|spend|price|amount|billed|quantity)(_|$)",

@@ -30,6 +30,11 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> dict[s
     return tables
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return 0 if row is None else int(row[0])
+
+
 def compare(
     before: Path, after: Path, schema: str = "marts", export_dir: Path | None = None
 ) -> list[str]:
@@ -49,11 +54,12 @@ def compare(
         left, right = f"before_db.{schema}.{name}", f"after_db.{schema}.{name}"
         counts = {}
         for label, first, second in (("before", left, right), ("after", right, left)):
-            counts[label] = con.execute(
+            counts[label] = _count(
+                con,
                 f"select count(*) from (select {columns} from {first}"
-                f" except all select {columns} from {second})"
-            ).fetchone()[0]
-        rows = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in (left, right)]
+                f" except all select {columns} from {second})",
+            )
+        rows = [_count(con, f"select count(*) from {t}") for t in (left, right)]
         if counts["before"] or counts["after"] or rows[0] != rows[1]:
             problems.append(
                 f"{name}: {counts['before']} rows only before, {counts['after']} only after"

@@ -3,6 +3,8 @@
     ending MRR, exactly, and the first month starts at 0. Returns the months
     where it breaks.
 #}
+{{ config(meta={'check': 'mrr_month_chain'}) }}
+
 with bridge as (
 
     select

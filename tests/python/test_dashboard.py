@@ -230,11 +230,25 @@ def test_customers_behind_a_movement_show_no_personal_data(
 def test_segments_add_up_to_the_mrr_bridge(
     published: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (ending_mrr, new_mrr, paying) = query(
+    """Every dimension's table (the as-of month) adds up to fct_mrr_monthly: MRR and
+    every movement; paying customers for a customer attribute; the transfers of a
+    subscription attribute to 0."""
+    columns = (
+        "starting_mrr",
+        "new_mrr",
+        "expansion_mrr",
+        "contraction_mrr",
+        "churned_mrr",
+        "reactivation_mrr",
+        "fx_impact_mrr",
+    )
+    (bridge,) = query(
         published,
-        "SELECT ending_mrr, new_mrr, paying_customers FROM marts.fct_mrr_monthly "
+        f"SELECT ending_mrr, {', '.join(columns)}, paying_customers FROM marts.fct_mrr_monthly "
         "WHERE date_month = (SELECT as_of_month FROM utilities.util_report_settings)",
-    )[0]
+    )
+    expected = dict(zip(("mrr", *columns), bridge[:-1], strict=True))
+    paying = bridge[-1]
     app = app_test(published, monkeypatch)
     app.switch_page("views/segments.py").run()
     for dimension in SEGMENT_DIMENSIONS:
@@ -251,11 +265,13 @@ def test_segments_add_up_to_the_mrr_bridge(
             )
 
         assert len(rows) > 1, dimension
-        assert total("mrr") == ending_mrr, dimension
+        assert {column: total(column) for column in expected} == expected, dimension
         if dimension in ("Acquisition channel", "Country"):
-            assert total("new_mrr") == new_mrr, dimension
+            assert "transfer_in_mrr" not in rows.columns, dimension
             customers = sum(int(text.replace(",", "")) for text in rows["paying_customers"])
             assert customers == paying, dimension
+        else:
+            assert total("transfer_in_mrr") + total("transfer_out_mrr") == 0, dimension
 
 
 def test_a_replaced_file_is_read_on_the_next_run(

@@ -38,7 +38,7 @@ def test_interval_normalisation_factors_are_written_once():
 
 def test_models_with_a_billing_interval_value_use_the_macro():
     for name in (
-        "models/marts/contracts/fct_contract_renewals.sql",
+        "models/intermediate/commitments/int_commitment_terms_valued.sql",
         "models/marts/mrr/fct_mrr_invoice_reconciliation_monthly.sql",
         "models/marts/core/dim_plans.sql",
         "models/intermediate/subscriptions/int_subscription_states.sql",

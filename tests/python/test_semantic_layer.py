@@ -34,6 +34,7 @@ pytestmark = pytest.mark.slow
 MODELS = [
     *("--select", "+fct_mrr_monthly", "+dim_customers", "metricflow_time_spine"),
     *("+fct_cash_monthly", "+fct_contract_renewals", "+fct_acquisition_monthly"),
+    "+fct_mrr_segments_monthly",
     *("--resource-type", "seed", "--resource-type", "model"),
 ]
 
@@ -183,6 +184,38 @@ def test_mrr_by_channel_adds_up_to_the_total(semantic_project: tuple[Warehouse, 
                     expected[month] += Decimal(row.mrr)
         got = {month: value for month, value in by_channel[channel].items() if value != 0}
         assert got == {month: value for month, value in expected.items() if value != 0}, channel
+
+
+@pytest.mark.parametrize(
+    ("metric", "column"), [("plan_mrr", "plan_id"), ("business_model_mrr", "business_model")]
+)
+def test_mrr_by_plan_and_business_model_adds_up_to_the_total(
+    semantic_project: tuple[Warehouse, Path], metric: str, column: str
+) -> None:
+    """MRR by plan and by business model (the segment mart through the semantic
+    layer) is, per month and segment, the subscriptions' MRR of fct_subscription_mrr_monthly,
+    and the segments of a month add up to its ending MRR."""
+    warehouse, project = semantic_project
+    rows = mf_query(warehouse, project, metric, "metric_time__month,mrr_segment__segment_value")
+    actual = {
+        (month_of(row["metric_time__month"]), row["mrr_segment__segment_value"]): Decimal(
+            row[metric]
+        )
+        for row in rows
+        if Decimal(row[metric]) != 0
+    }
+    subscriptions = warehouse.query(
+        f"select strftime(date_month, '%Y-%m'), {column}, sum(mrr)"
+        " from marts.fct_subscription_mrr_monthly group by all having sum(mrr) <> 0"
+    )
+    assert actual == {(month, value): mrr for month, value, mrr in subscriptions}
+    assert len({value for _, value in actual}) > 1
+
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for (month, _), mrr in actual.items():
+        totals[month] += mrr
+    bridge = mrr_bridge(warehouse)
+    assert dict(totals) == {month: mrr for month, (mrr, _) in bridge.items() if mrr != 0}
 
 
 def test_retention_metrics_match_the_mrr_bridge(semantic_project: tuple[Warehouse, Path]) -> None:

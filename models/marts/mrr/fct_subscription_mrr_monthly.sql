@@ -103,7 +103,13 @@ ranked as (
             partition by customer_id, date_month
             order by cut_off_fraction desc, subscription_id asc
         ) as remainder_rank,
-        sum(floor_cents) over (partition by customer_id, date_month) as customer_floor_cents
+        {# The rank's own order with the whole partition as frame: one sort serves
+           both windows (a window without ORDER BY costs a second one). #}
+        sum(floor_cents) over (
+            partition by customer_id, date_month
+            order by cut_off_fraction desc, subscription_id asc
+            rows between unbounded preceding and unbounded following
+        ) as customer_floor_cents
     from cut_to_cents
 
 ),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import altair as alt
 import streamlit as st
 
@@ -43,7 +46,7 @@ WHY_NULL = {
     "(a churn rate in the last 6 months).",
 }
 
-TILES = (
+TILES: tuple[tuple[str, str, Callable[[Any], str], str], ...] = (
     (
         "MRR",
         "mrr",
@@ -70,7 +73,7 @@ TILES = (
 RISE_IS_BAD = {"logo_churn_rate"}
 
 
-def delta(column: str, formatter) -> str | None:
+def delta(column: str, formatter: Callable[[Any], str]) -> str | None:
     """The change against the previous month (rates in percentage points)."""
     if previous is None or ui.is_missing(current[column]) or ui.is_missing(previous[column]):
         return None

@@ -1,6 +1,8 @@
 """Segments: MRR and its movements by a customer attribute (acquisition channel,
-country), MRR by a subscription attribute (plan, product, business model, billing
-interval, currency). Either way the segments of a month add up to fct_mrr_monthly."""
+country) or a subscription attribute (plan, product, business model, billing
+interval, currency), from fct_mrr_segments_monthly. For every dimension the segments
+of a month add up exactly to fct_mrr_monthly; by a subscription attribute, MRR a
+customer moves between segments (a plan change) shows as transfers in and out."""
 
 from __future__ import annotations
 
@@ -18,38 +20,31 @@ ui.header(
 currency = context.reporting_currency
 first, last = ui.month_range(context)
 
-#: Customer attributes (dim_customers column): MRR and every movement by segment.
-CUSTOMER_DIMENSIONS = {"Acquisition channel": "acquisition_channel", "Country": "country_code"}
-#: Subscription attributes (SQL over fct_subscription_mrr_monthly and dim_plans): MRR.
-#: Their movements need the segment mart (a plan change moves MRR between plans).
+#: Label -> segment_dimension of fct_mrr_segments_monthly.
+CUSTOMER_DIMENSIONS = {"Acquisition channel": "acquisition_channel", "Country": "country"}
 SUBSCRIPTION_DIMENSIONS = {
-    "Plan": "coalesce(plans.plan_name, subscriptions.plan_id)",
-    "Product": "plans.product_name",
-    "Business model": "subscriptions.business_model",
-    "Billing interval": "cast(plans.billing_interval_count as varchar) || ' ' "
-    "|| plans.billing_interval_unit",
-    "Currency": "subscriptions.currency",
+    "Plan": "plan",
+    "Product": "product",
+    "Business model": "business_model",
+    "Billing interval": "billing_interval",
+    "Currency": "currency",
 }
-CUSTOMER_MEASURES = {
+MEASURES = {
     "Ending MRR": "mrr",
+    "Starting MRR": "starting_mrr",
     "New MRR": "new_mrr",
     "Expansion MRR": "expansion_mrr",
     "Contraction MRR": "contraction_mrr",
     "Churned MRR": "churned_mrr",
     "Reactivation MRR": "reactivation_mrr",
+    "Transfers in": "transfer_in_mrr",
+    "Transfers out": "transfer_out_mrr",
     "FX impact": "fx_impact_mrr",
     "Paying customers": "paying_customers",
 }
-SUBSCRIPTION_MEASURES = {"Ending MRR": "mrr", "Paying subscriptions": "paying_subscriptions"}
-MONEY_COLUMNS = (
-    "mrr",
-    "new_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "reactivation_mrr",
-    "fx_impact_mrr",
-)
+#: A customer attribute puts each customer in one segment: nothing is transferred.
+TRANSFER_MEASURES = ("transfer_in_mrr", "transfer_out_mrr")
+MONEY_COLUMNS = tuple(column for column in MEASURES.values() if column != "paying_customers")
 
 left, right = st.columns(2)
 dimension_label = left.selectbox(
@@ -58,7 +53,12 @@ dimension_label = left.selectbox(
     key="segments_dimension",
 )
 by_customer = dimension_label in CUSTOMER_DIMENSIONS
-measures = CUSTOMER_MEASURES if by_customer else SUBSCRIPTION_MEASURES
+dimension = {**CUSTOMER_DIMENSIONS, **SUBSCRIPTION_DIMENSIONS}[dimension_label]
+measures = {
+    label: column
+    for label, column in MEASURES.items()
+    if not (by_customer and column in TRANSFER_MEASURES)
+}
 measure_label = right.selectbox(
     "Measure",
     list(measures),
@@ -66,56 +66,37 @@ measure_label = right.selectbox(
 )
 measure = measures[measure_label]
 
-if by_customer:
-    segments = ui.query(
-        context,
-        f"""
-        SELECT
-            movements.date_month AS month,
-            coalesce(customers.{CUSTOMER_DIMENSIONS[dimension_label]}, 'unknown') AS segment,
-            sum(movements.mrr) AS mrr,
-            sum(movements.new_mrr) AS new_mrr,
-            sum(movements.expansion_mrr) AS expansion_mrr,
-            sum(movements.contraction_mrr) AS contraction_mrr,
-            sum(movements.churned_mrr) AS churned_mrr,
-            sum(movements.reactivation_mrr) AS reactivation_mrr,
-            sum(movements.fx_impact_mrr) AS fx_impact_mrr,
-            count(*) FILTER (WHERE movements.is_paying) AS paying_customers
-        FROM marts.fct_customer_mrr_monthly AS movements
-        LEFT JOIN marts.dim_customers AS customers
-            ON movements.customer_id = customers.customer_id
-        WHERE movements.date_month BETWEEN ? AND ?
-        GROUP BY ALL
-        ORDER BY month, segment
-        """,
-        first,
-        last,
+if not ui.relation_exists(context, "marts", "fct_mrr_segments_monthly"):
+    ui.empty(
+        "This warehouse has no fct_mrr_segments_monthly yet: publish it again with "
+        "this version to see MRR by segment."
     )
-else:
-    if not ui.relation_exists(context, "marts", "fct_subscription_mrr_monthly"):
-        ui.empty(
-            "This warehouse has no fct_subscription_mrr_monthly yet: publish it again with "
-            "this version to segment by subscription attributes."
-        )
-        st.stop()
-    segments = ui.query(
-        context,
-        f"""
-        SELECT
-            subscriptions.date_month AS month,
-            coalesce({SUBSCRIPTION_DIMENSIONS[dimension_label]}, 'unknown') AS segment,
-            sum(subscriptions.mrr) AS mrr,
-            count(*) FILTER (WHERE subscriptions.mrr > 0) AS paying_subscriptions
-        FROM marts.fct_subscription_mrr_monthly AS subscriptions
-        LEFT JOIN marts.dim_plans AS plans
-            ON subscriptions.plan_id = plans.plan_id
-        WHERE subscriptions.date_month BETWEEN ? AND ?
-        GROUP BY ALL
-        ORDER BY month, segment
-        """,
-        first,
-        last,
-    )
+    st.stop()
+transfer_columns = "" if by_customer else "transfer_in_mrr, transfer_out_mrr,"
+segments = ui.query(
+    context,
+    f"""
+    SELECT
+        date_month AS month,
+        segment_value AS segment,
+        ending_mrr AS mrr,
+        starting_mrr,
+        new_mrr,
+        expansion_mrr,
+        contraction_mrr,
+        churned_mrr,
+        reactivation_mrr,
+        {transfer_columns}
+        fx_impact_mrr,
+        paying_customers
+    FROM marts.fct_mrr_segments_monthly
+    WHERE segment_dimension = ? AND date_month BETWEEN ? AND ?
+    ORDER BY month, segment
+    """,
+    dimension,
+    first,
+    last,
+)
 if segments.empty:
     ui.empty("No months in the selected range.")
     st.stop()
@@ -156,12 +137,19 @@ ui.table(
         latest.drop(columns=["month"]),
         currency,
         money_columns=MONEY_COLUMNS,
-        count_columns=("paying_customers", "paying_subscriptions"),
+        count_columns=("paying_customers",),
     )
 )
-st.caption(
-    "By channel and country: each customer (by its current attributes) is in one segment, "
-    "so MRR and every movement add up to the total. By a subscription attribute: each "
-    "subscription's MRR (fct_subscription_mrr_monthly), which adds up to the total too; "
-    "movements by those attributes await the segment mart."
-)
+if by_customer:
+    st.caption(
+        "Each customer (by its current attributes) is in one segment, so MRR, every "
+        "movement and paying customers add up to the total."
+    )
+else:
+    st.caption(
+        "Each customer's MRR is split by its subscriptions. MRR and every movement add "
+        "up to the total; MRR a customer moves from one segment to another (a plan "
+        "change) is a transfer out of the old segment and into the new one, and only the "
+        "change of the customer's MRR is expansion or contraction. Paying customers are "
+        "those with MRR in the segment, so a customer on two plans counts in both."
+    )

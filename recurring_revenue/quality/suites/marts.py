@@ -11,14 +11,15 @@ Generic, from the manifest and the warehouse catalog, for every public mart:
   values themselves are never shown in a report);
 - no DOUBLE / FLOAT column anywhere (money and rates are decimals).
 
-Specific, where the columns are known: the MRR bridge identity, each month starting
-where the last ended, ARR = 12 x MRR, the churn split, the month-over-month change
-bound on total MRR (a wrong FX rate shows up there first), the customer-level
-movement identity, hashed personal data.
+Specific, where the columns are known: the month-over-month change bound on total
+MRR (a wrong FX rate shows up there first), a non-empty MRR series, hashed personal
+data.
 
-Identities are computed as derived columns in the read query (exact decimal
-arithmetic in DuckDB) and judged by great-expectations, so no float rounding blurs
-them.
+The identities (the MRR bridge, the month chain, ARR = 12 x MRR, the churn split, a
+customer's movements adding up) are dbt's: tests beside the models, run by every
+`dbt build` (recurring_revenue.quality.ownership); the HTML report lists their
+results from dbt's run_results.json. Every expectation here names its check in
+`meta`.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ from recurring_revenue.quality.catalog import (
     relation,
 )
 from recurring_revenue.quality.model import CheckSettings, TableSuite
+from recurring_revenue.quality.ownership import gx_meta
 from recurring_revenue.quality.rules import (
     EMAIL_REGEX,
     FLOAT_TYPES,
-    MOVEMENT_TYPES,
     SHA256_REGEX,
     base_type,
     is_month_column,
@@ -90,16 +91,22 @@ def _mart_suite(mart: MartSpec, catalog: WarehouseCatalog, settings: CheckSettin
     key = [column for column in mart.key if column in present]
     for column in key:
         expectations.append(
-            gxe.ExpectColumnValuesToNotBeNull(column=column, description=f"key {column} is set")
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=column, description=f"key {column} is set", meta=gx_meta("mart_key")
+            )
         )
     if len(key) == 1:
         expectations.append(
-            gxe.ExpectColumnValuesToBeUnique(column=key[0], description=f"key {key[0]} is unique")
+            gxe.ExpectColumnValuesToBeUnique(
+                column=key[0], description=f"key {key[0]} is unique", meta=gx_meta("mart_key")
+            )
         )
     elif key:
         expectations.append(
             gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=key, description=f"key ({', '.join(key)}) is unique"
+                column_list=key,
+                description=f"key ({', '.join(key)}) is unique",
+                meta=gx_meta("mart_key"),
             )
         )
 
@@ -113,6 +120,7 @@ def _mart_suite(mart: MartSpec, catalog: WarehouseCatalog, settings: CheckSettin
                     max_value=rule.max_value,
                     strict_min=rule.strict_min,
                     description=f"{column}: {rule.description}",
+                    meta=gx_meta("mart_value_ranges"),
                 )
             )
         if is_month_column(column, data_type):
@@ -120,7 +128,10 @@ def _mart_suite(mart: MartSpec, catalog: WarehouseCatalog, settings: CheckSettin
             additions.derive(f"day({quote(column)})", day)
             expectations.append(
                 gxe.ExpectColumnValuesToBeInSet(
-                    column=day, value_set=[1], description=f"{column} is a month's first day"
+                    column=day,
+                    value_set=[1],
+                    description=f"{column} is a month's first day",
+                    meta=gx_meta("mart_month_dates"),
                 )
             )
         if base_type(data_type) == "VARCHAR":
@@ -135,7 +146,7 @@ def _mart_suite(mart: MartSpec, catalog: WarehouseCatalog, settings: CheckSettin
                     value_set=[False],
                     description=f"{column} holds no personal data (no e-mail address, no raw "
                     "customer name or e-mail)",
-                    meta={"sensitive": True},
+                    meta=gx_meta("personal_data_scan", sensitive=True),
                 )
             )
 
@@ -149,6 +160,7 @@ def _mart_suite(mart: MartSpec, catalog: WarehouseCatalog, settings: CheckSettin
                 column=gap,
                 value_set=[1],
                 description="months are contiguous: each row is the month after the one before",
+                meta=gx_meta("mart_month_dates"),
             )
         )
 
@@ -165,6 +177,7 @@ def _mart_suite(mart: MartSpec, catalog: WarehouseCatalog, settings: CheckSettin
                 column_set=[*declared, *derived_names],
                 exact_match=True,
                 description="the columns are exactly the contract's",
+                meta=gx_meta("mart_contract_columns"),
             ),
         )
     columns = ", ".join(["*", *(f"{sql} AS {quote(name)}" for sql, name in additions.derived)])
@@ -198,6 +211,7 @@ def _column_types_suite(catalog: WarehouseCatalog, marts: list[MartSpec]) -> Tab
             column="data_type",
             value_set=list(FLOAT_TYPES),
             description="no DOUBLE or FLOAT column in any mart",
+            meta=gx_meta("column_type_scan"),
         )
     ]
     return TableSuite(
@@ -208,41 +222,17 @@ def _column_types_suite(catalog: WarehouseCatalog, marts: list[MartSpec]) -> Tab
 # Specific checks for marts whose columns are known; each applies only the parts whose
 # columns exist, so a changed mart loses a check rather than breaking the run.
 
-BRIDGE_MOVEMENTS = (
-    "new_mrr",
-    "expansion_mrr",
-    "reactivation_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "fx_impact_mrr",
-)
-
 
 def _fct_mrr_monthly(present: set[str], settings: CheckSettings, additions: _Additions) -> None:
     expectations = additions.expectations
     expectations.append(
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="the MRR series is not empty")
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            description="the MRR series is not empty",
+            meta=gx_meta("mrr_series_not_empty"),
+        )
     )
     window = "OVER (ORDER BY date_month)"
-    if {"ending_mrr", "starting_mrr", *BRIDGE_MOVEMENTS} <= present:
-        movements = " + ".join(BRIDGE_MOVEMENTS)
-        additions.derive(f"ending_mrr - (starting_mrr + {movements})", "bridge_gap")
-        expectations.append(_zero("bridge_gap", "bridge identity: ending = starting + movements"))
-    if {"ending_mrr", "starting_mrr", "date_month"} <= present:
-        additions.derive(
-            f"starting_mrr - coalesce(lag(ending_mrr) {window}, 0)", "carried_over_gap"
-        )
-        expectations.append(
-            _zero("carried_over_gap", "each month starts where the one before ended")
-        )
-    if {"arr", "ending_mrr"} <= present:
-        additions.derive("arr - 12 * ending_mrr", "arr_gap")
-        expectations.append(_zero("arr_gap", "ARR = 12 x ending MRR"))
-    if {"churned_mrr", "voluntary_churned_mrr", "involuntary_churned_mrr"} <= present:
-        additions.derive(
-            "churned_mrr - (voluntary_churned_mrr + involuntary_churned_mrr)", "churn_split_gap"
-        )
-        expectations.append(_zero("churn_split_gap", "churn = voluntary + involuntary churn"))
     if {"ending_mrr", "date_month"} <= present:
         grace = settings.mrr_change_grace_months
         previous = f"lag(ending_mrr) {window}"
@@ -259,38 +249,7 @@ def _fct_mrr_monthly(present: set[str], settings: CheckSettings, additions: _Add
                 max_value=bound,
                 description=f"total MRR changes by at most {bound:.0%} from one month to the "
                 f"next after the first {grace} months (--max-mrr-change)",
-            )
-        )
-
-
-def _fct_customer_mrr_monthly(
-    present: set[str], settings: CheckSettings, additions: _Additions
-) -> None:
-    expectations = additions.expectations
-    if "movement_type" in present:
-        expectations.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="movement_type",
-                value_set=list(MOVEMENT_TYPES),
-                description="movement_type is one of the six movement types (docs/conventions.md)",
-            )
-        )
-    if {"mrr", "previous_mrr", *BRIDGE_MOVEMENTS} <= present:
-        movements = " + ".join(BRIDGE_MOVEMENTS)
-        additions.derive(f"mrr - previous_mrr - ({movements})", "movement_gap")
-        expectations.append(
-            _zero("movement_gap", "a customer's MRR change is the sum of its movements")
-        )
-    if {"mrr", "previous_mrr", "mrr_movement"} <= present:
-        additions.derive("mrr_movement - (mrr - previous_mrr)", "mrr_movement_gap")
-        expectations.append(_zero("mrr_movement_gap", "mrr_movement = mrr - previous_mrr"))
-    if {"mrr", "is_paying"} <= present:
-        additions.derive("is_paying = (mrr > 0)", "is_paying_matches_mrr")
-        expectations.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="is_paying_matches_mrr",
-                value_set=[True],
-                description="is_paying exactly when MRR > 0",
+                meta=gx_meta("mrr_month_over_month_drift"),
             )
         )
 
@@ -303,18 +262,12 @@ def _dim_customers(present: set[str], settings: CheckSettings, additions: _Addit
                     column=column,
                     regex=SHA256_REGEX,
                     description=f"{column} is a SHA-256 in hex (personal data stays hashed)",
+                    meta=gx_meta("personal_data_hashed"),
                 )
             )
 
 
-def _zero(column: str, description: str) -> gxe.Expectation:
-    return gxe.ExpectColumnValuesToBeBetween(
-        column=column, min_value=0, max_value=0, description=description
-    )
-
-
 SPECIFIC_CHECKS: dict[str, Callable[[set[str], CheckSettings, _Additions], None]] = {
     "fct_mrr_monthly": _fct_mrr_monthly,
-    "fct_customer_mrr_monthly": _fct_customer_mrr_monthly,
     "dim_customers": _dim_customers,
 }
