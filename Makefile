@@ -35,6 +35,8 @@ help: ## Show this help
 # Exact versions, with hashes, of everything .venv holds (the project's dependencies,
 # its dev tools and its build backend). `make lock` writes it from pyproject.toml.
 LOCK := requirements.lock
+# The spark extra's additions, resolved within requirements.lock (make lock).
+SPARK_LOCK := requirements-spark.lock
 
 # A changed lock recreates .venv from it, so .venv holds exactly the locked set;
 # a changed pyproject.toml only reinstalls the project itself. `pip check` fails
@@ -60,9 +62,18 @@ lock: $(VENV)/.locked ## Refresh requirements.lock after editing pyproject.toml'
 		$(if $(UPGRADE),--upgrade) --output-file $(VENV)/lock.new pyproject.toml
 	if cmp -s $(VENV)/lock.new $(LOCK); then rm $(VENV)/lock.new; echo "$(LOCK) unchanged."; \
 	else mv $(VENV)/lock.new $(LOCK); echo "Wrote $(LOCK); the next make target installs it."; fi
+	cp $(SPARK_LOCK) $(VENV)/spark-lock.new
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev --extra spark --all-build-deps \
+		--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+		$(if $(UPGRADE),--upgrade) --constraint $(LOCK) --output-file $(VENV)/spark-lock.new pyproject.toml
+	if cmp -s $(VENV)/spark-lock.new $(SPARK_LOCK); then rm $(VENV)/spark-lock.new; echo "$(SPARK_LOCK) unchanged."; \
+	else mv $(VENV)/spark-lock.new $(SPARK_LOCK); echo "Wrote $(SPARK_LOCK); make setup-spark installs it."; fi
 
-$(VENV)/.spark-installed: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+# The locked versions of requirements.lock plus the spark extra's own; pyspark is
+# an sdist that pip builds locally (about a minute).
+$(VENV)/.spark-installed: $(SPARK_LOCK) $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(SPARK_LOCK)
+	$(BIN)/python -m pip check
 	touch $@
 
 setup-spark: $(VENV)/.spark-installed ## Also install the spark extra (dbt-spark, pyspark 4; needs Java 17)
