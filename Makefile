@@ -90,7 +90,7 @@ dashboard: setup ## Serve the KPI dashboard of the published warehouse (PORT=850
 check: setup ## Run the quality suites on the published warehouse (HTML report)
 	$(BIN)/rrw check
 
-test: setup lint contracts dbt-test quality pytest ## Run the whole test suite (lint, contracts, main job, checks, pytest)
+test: setup lint contracts dbt-test quality pytest ## Run the whole test suite (lint, contracts, main job, checks, pytest with Spark)
 	@echo "All checks passed."
 
 lint: lint-python lint-sql lint-models ## Lint Python, SQL, YAML and the models' docs and tests
@@ -147,8 +147,19 @@ test-spark: setup-spark ## On Spark: load and dbt build SPARK_CUSTOMERS demo cus
 	RRW_SPARK_DIR=$(TEST_DIR)/spark DBT_TARGET_PATH=$(TEST_DIR)/spark-target $(BIN)/rrw build --target spark
 	$(BIN)/pytest -m spark
 
-pytest: setup browser ## Python tests (loader, generator, integration builds, dashboard)
-	$(BIN)/pytest
+# The Spark tests (pytest -m spark: the DuckDB = Spark equality builds and the
+# cluster test) spend most of their time starting Spark and planning statements,
+# so they run beside the other tests, not after them: on 2 cores the whole suite
+# then takes about as long as its longer half. Their output follows the others'.
+pytest: setup-spark browser ## Python tests (loader, generator, integration builds, dashboard, Spark)
+	mkdir -p $(TEST_DIR)
+	rm -rf $(TEST_DIR)/pytest-spark
+	RRW_REQUIRE_SPARK=1 $(BIN)/pytest -m spark --basetemp=$(TEST_DIR)/pytest-spark > $(TEST_DIR)/pytest-spark.log 2>&1 & spark=$$!; \
+	status=0; $(BIN)/pytest -m 'not spark' || status=$$?; \
+	spark_status=0; wait $$spark || spark_status=$$?; \
+	echo "== pytest -m spark (log: $(TEST_DIR)/pytest-spark.log) =="; cat $(TEST_DIR)/pytest-spark.log; \
+	if [ $$status -ne 0 ] || [ $$spark_status -ne 0 ]; then \
+		echo "pytest failed: other tests exit $$status, Spark tests exit $$spark_status"; exit 1; fi
 
 clean: ## Remove build output, generated data and warehouses
 	rm -rf target logs build data warehouse

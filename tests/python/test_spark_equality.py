@@ -31,9 +31,12 @@ from recurring_revenue.generate import generate
 
 
 def _spark_available() -> bool:
+    """Whether Spark can run here; under RRW_REQUIRE_SPARK=1 (make test) it must."""
     try:
         spark_load.require_spark()
     except spark_load.SparkUnavailable:
+        if os.environ.get("RRW_REQUIRE_SPARK") == "1":
+            raise
         return False
     return True
 
