@@ -98,7 +98,7 @@ raw_invoice_line_items as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'invoice_line_items') }}
+    from {{ billing_relation('invoice_line_items') }}
 
 ),
 
