@@ -76,6 +76,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "_fivetran_active": BOOL,
         "_fivetran_synced": TS,
     },
+    "subscription": {},  # filled below: subscription_history without the _fivetran_ columns
     "subscription_item": {
         "id": TEXT,
         "subscription_id": TEXT,
@@ -181,13 +182,20 @@ COLUMNS: dict[str, dict[str, str]] = {
         "payment_intent_id": TEXT,
     },
 }
+COLUMNS["subscription"] = {
+    name: kind
+    for name, kind in COLUMNS["subscription_history"].items()
+    if not name.startswith("_fivetran_") or name == "_fivetran_synced"
+}
+#: Tables a connection without history mode lacks, and the one it has instead.
+NO_HISTORY = {"subscription_history"}
 
 
 @dataclass
 class StripeTables:
     rows: dict[str, list[dict]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
     #: Tables not to create at all (a connection without them).
-    absent: set[str] = field(default_factory=set)
+    absent: set[str] = field(default_factory=lambda: {"subscription"})
     #: Columns not to create, per table (a connection that lacks them).
     dropped: dict[str, set[str]] = field(default_factory=dict)
 

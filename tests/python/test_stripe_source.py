@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from stripe_tables import StripeTables, write_reference_folder
+from stripe_tables import COLUMNS, StripeTables, write_reference_folder
 from warehouse import Warehouse, dbt_output
 
 pytestmark = pytest.mark.slow
@@ -559,3 +559,42 @@ def test_churn_at_the_request_under_the_other_setting(tmp_path: Path) -> None:
     got = months(warehouse, "04")
     assert got["2024-03"][1:3] == ("churn", Decimal("-100.00"))
     assert months(warehouse, "09").get("2024-02", (None, None))[1] != "churn"
+
+
+def test_stripe_tables_in_another_schema_and_database(tmp_path: Path) -> None:
+    """stripe_schema and stripe_database point the source elsewhere (the warehouse
+    file is the database `warehouse`); a missing required column stops the build
+    with a message naming the table and the column."""
+    data = worked_cases()
+    warehouse = Warehouse(tmp_path)
+    warehouse.load(write_reference_folder(tmp_path / "reference", fx_rates()))
+    data.write(warehouse.database, schema="stripe_landed")
+    settings = {**VARS, "stripe_schema": "stripe_landed", "stripe_database": "warehouse"}
+    result = warehouse.dbt("build", vars_=settings)
+    assert result.returncode == 0, dbt_output(result)[-6000:]
+    data.dropped = {"charge": {"created"}}
+    data.write(warehouse.database, schema="stripe_landed")
+    result = warehouse.dbt("build", "--select", "raw_stripe__plans", vars_=settings)
+    assert result.returncode != 0
+    assert "warehouse.stripe_landed.charge has no column created" in dbt_output(result)
+
+
+def test_without_history_the_build_says_what_it_cannot_see(tmp_path: Path) -> None:
+    """No subscription_history: the current `subscription` row is read, and the
+    build message lists what that mode loses; the current state still gives MRR."""
+    data = worked_cases()
+    data.absent = {"subscription_history"}
+    warehouse = Warehouse(tmp_path)
+    warehouse.load(write_reference_folder(tmp_path / "reference", fx_rates()))
+    data.write(warehouse.database)
+    rows = [row for row in data.rows["subscription_history"] if row["_fivetran_end"] is None]
+    current = StripeTables(absent=set(COLUMNS) - {"subscription"})
+    current.rows["subscription"] = [
+        {k: v for k, v in row.items() if not k.startswith("_fivetran")} for row in rows
+    ]
+    current.write(warehouse.database)
+    result = warehouse.dbt("build", vars_=VARS)
+    assert result.returncode == 0, dbt_output(result)[-6000:]
+    assert "cannot see withdrawn cancellations" in dbt_output(result)
+    assert set(mrr(warehouse, "01").values()) == {Decimal("100.00")}
+    assert months(warehouse, "08")["2024-04"][1] == "churn"
