@@ -80,15 +80,25 @@ dated_rows as (
 
 tables as (
 
-    select 'subscription_events' as table_name, 'recorded_at' as date_column
+    select
+        'subscription_events' as table_name,
+        'recorded_at' as date_column
     union all
-    select 'invoices' as table_name, 'issued_at' as date_column
+    select
+        'invoices' as table_name,
+        'issued_at' as date_column
     union all
-    select 'payments' as table_name, 'occurred_at' as date_column
+    select
+        'payments' as table_name,
+        'occurred_at' as date_column
     union all
-    select 'customers' as table_name, 'created_at' as date_column
+    select
+        'customers' as table_name,
+        'created_at' as date_column
     union all
-    select 'marketing_spend' as table_name, 'spend_date' as date_column
+    select
+        'marketing_spend' as table_name,
+        'spend_date' as date_column
 
 ),
 
