@@ -1,10 +1,14 @@
 {#
     Raw rows = staged rows + rejected rows for one raw table (docs/rejects.md).
-    Applied to a staged model: `raw` is the source table, `rejects` the ledger
-    and `table_name` the raw table's name in it. Fails with one row holding the
+    Applied to a staged model: `raw` is the source table (with billing_source =
+    stripe, the Stripe layer's model for `table_name` instead), `rejects` the
+    ledger and `table_name` the raw table's name in it. Fails with one row holding the
     three counts when they do not add up.
 #}
 {% test raw_rows_reconcile(model, raw, rejects, table_name) %}
+
+{#- With billing_source = stripe the raw table is the Stripe layer's model (billing_relation). #}
+{%- set raw = billing_relation(table_name) if setting('billing_source') == 'stripe' else raw %}
 
 with
 

@@ -21,7 +21,7 @@ raw_customers as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'customers') }}
+    from {{ billing_relation('customers') }}
 
 ),
 

@@ -30,7 +30,7 @@ raw_fx_rates as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'fx_rates') }}
+    from {{ billing_relation('fx_rates') }}
 
 ),
 

@@ -52,7 +52,7 @@
         'reason': 'out_of_range',
         'when': 'amount is null or abs(amount) >= ' ~ value_limit('amount'),
     },
-    {'column': 'amount', 'reason': 'negative_amount', 'when': "amount < 0 and line_type <> 'credit'"},
+    {'column': 'amount', 'reason': 'negative_amount', 'when': "amount < 0 and line_type <> 'credit' and line_type <> 'proration'"},
     {
         'column': 'discount_amount',
         'reason': 'unparseable_value',
@@ -98,7 +98,7 @@ raw_invoice_line_items as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'invoice_line_items') }}
+    from {{ billing_relation('invoice_line_items') }}
 
 ),
 

@@ -32,7 +32,7 @@ raw_invoices as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'invoices') }}
+    from {{ billing_relation('invoices') }}
 
 ),
 

@@ -32,7 +32,7 @@ raw_marketing_spend as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'marketing_spend') }}
+    from {{ billing_relation('marketing_spend') }}
 
 ),
 

@@ -42,7 +42,7 @@ raw_payments as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'payments') }}
+    from {{ billing_relation('payments') }}
 
 ),
 

@@ -68,7 +68,7 @@ raw_plans as (
         _load_batch_id,
         _source_file,
         _source_row_number
-    from {{ source('billing', 'plans') }}
+    from {{ billing_relation('plans') }}
 
 ),
 

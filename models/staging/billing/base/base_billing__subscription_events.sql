@@ -86,7 +86,7 @@ raw_subscription_events as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'subscription_events') }}
+    from {{ billing_relation('subscription_events') }}
 
 ),
 

@@ -45,7 +45,7 @@ raw_subscriptions as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'subscriptions') }}
+    from {{ billing_relation('subscriptions') }}
 
 ),
 
