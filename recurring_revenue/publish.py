@@ -258,6 +258,7 @@ def main_job(
     env: Mapping[str, str] | None = None,
     check_options: Mapping[str, Any] | None = None,
     allow_shrink: bool = False,
+    append: bool = False,
     progress: Progress | None = None,
     verbose: bool = False,
 ) -> PublishResult:
@@ -267,6 +268,8 @@ def main_job(
     do not matter. `env` adds variables for dbt (e.g. a private DBT_TARGET_PATH). A load
     that shrinks a raw table of the published warehouse by more than $RRW_MAX_SHRINK, or
     empties one, is refused unless `allow_shrink` (`rrw publish --allow-shrink`).
+    With `append` (`rrw publish --append FOLDER`), `data` is a delta folder added as a new
+    batch to a copy of the published warehouse's raw data.
     """
     started = time.monotonic()
     paths = PublishPaths(Path(published).resolve())
@@ -297,6 +300,7 @@ def main_job(
                 allow_shrink,
                 log,
                 result,
+                append,
             )
         result.published = True
         result.stage = "published"
@@ -349,6 +353,7 @@ def _run_gates(
     allow_shrink: bool,
     log: RunLog,
     result: PublishResult,
+    append: bool = False,
 ) -> None:
     from recurring_revenue.quality.model import CheckSettings, dbt_target_path
     from recurring_revenue.quality.report import write_html
@@ -373,13 +378,14 @@ def _run_gates(
 
         # Write.
         begin("prepare")
-        copy = data is None or from_published
+        copy = data is None or from_published or append
+        entry["load_kind"] = "delta" if append else "snapshot"
         _prepare_build_file(paths, copy, say)
         if data is not None:
             begin("load")
             # A new build file holds nothing yet: compare the load with what is published.
             baseline = None if copy else paths.published
-            _load(Path(data), paths.building, baseline, allow_shrink, entry, result, log)
+            _load(Path(data), paths.building, baseline, allow_shrink, entry, result, log, append)
         entry["load_batch_id"] = _batch_id(paths.building)
 
         target = dbt_target_path(env.get("DBT_TARGET_PATH"))
@@ -491,12 +497,15 @@ def _load(
     entry: dict[str, Any],
     result: PublishResult,
     log: RunLog,
+    append: bool = False,
 ) -> None:
     from recurring_revenue.load import LoadError, load_folder
 
-    log.phase(f"load: {data}")
+    log.phase(f"load{' (delta)' if append else ''}: {data}")
     try:
-        loaded = load_folder(data, building, progress=log.detail, baseline=baseline)
+        loaded = load_folder(
+            data, building, progress=log.detail, baseline=baseline, append=append
+        )
     except LoadError as error:
         raise Refused("load", str(error)) from error
     log.detail(loaded.summary())

@@ -69,12 +69,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['currency', 'rate_date']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['currency', 'rate_date']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -97,6 +108,7 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
         source_row_number

@@ -87,12 +87,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['subscription_id']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['subscription_id']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -118,6 +129,7 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
         source_row_number
