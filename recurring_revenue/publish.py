@@ -503,9 +503,7 @@ def _load(
 
     log.phase(f"load{' (delta)' if append else ''}: {data}")
     try:
-        loaded = load_folder(
-            data, building, progress=log.detail, baseline=baseline, append=append
-        )
+        loaded = load_folder(data, building, progress=log.detail, baseline=baseline, append=append)
     except LoadError as error:
         raise Refused("load", str(error)) from error
     log.detail(loaded.summary())

@@ -163,7 +163,8 @@ def _split(
                 "AND payment_type = 'charge' AND status = 'succeeded')"
             )
             columns = [
-                f"CASE WHEN status = 'paid' AND {paid_next_day} THEN 'open' ELSE status END AS status"
+                f"CASE WHEN status = 'paid' AND {paid_next_day} THEN 'open' ELSE status END "
+                "AS status"
                 if name == "status"
                 else _ident(name)
                 for name in COLUMNS[table]
@@ -201,7 +202,8 @@ def _split(
                 f"ORDER BY md5({salt} || currency) LIMIT 1"
             )
             columns = [
-                "CAST(round(CAST(rate_to_reporting AS DECIMAL(18, 8)) * 1.01, 6) AS VARCHAR) AS rate_to_reporting"
+                "CAST(round(CAST(rate_to_reporting AS DECIMAL(18, 8)) * 1.01, 6) AS VARCHAR) "
+                "AS rate_to_reporting"
                 if name == "rate_to_reporting"
                 else _ident(name)
                 for name in COLUMNS[table]
