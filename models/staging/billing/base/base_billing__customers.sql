@@ -6,6 +6,9 @@
     {'column': 'created_at', 'reason': 'implausible_date', 'when': is_implausible_date('created_at')},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('customer_id')] -%}
+
 with
 
 raw_customers as (
@@ -22,6 +25,9 @@ raw_customers as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'customers') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'customers'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -105,7 +111,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -18,6 +18,9 @@
     {'column': 'rate_to_reporting', 'reason': 'out_of_range', 'when': 'rate_to_reporting <= 0'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = ['upper(' ~ clean_text('currency') ~ ')', parse_date(clean_text('rate_date'))] -%}
+
 with
 
 raw_fx_rates as (
@@ -31,6 +34,9 @@ raw_fx_rates as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'fx_rates') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'fx_rates'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -111,7 +117,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -77,6 +77,9 @@
     {'column': 'tax_amount', 'reason': 'negative_amount', 'when': 'tax_amount < 0'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('line_item_id')] -%}
+
 with
 
 raw_invoice_line_items as (
@@ -99,6 +102,9 @@ raw_invoice_line_items as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'invoice_line_items') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'invoice_line_items'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -207,7 +213,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -17,6 +17,9 @@
     {'column': 'due_at', 'reason': 'end_before_start', 'when': 'due_at < issued_at'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('invoice_id')] -%}
+
 with
 
 raw_invoices as (
@@ -33,6 +36,9 @@ raw_invoices as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'invoices') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'invoices'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -118,7 +124,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -19,6 +19,9 @@
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [parse_date(clean_text('spend_date')), 'lower(' ~ clean_text('channel') ~ ')', 'upper(' ~ clean_text('currency') ~ ')'] -%}
+
 with
 
 raw_marketing_spend as (
@@ -33,6 +36,9 @@ raw_marketing_spend as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'marketing_spend') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'marketing_spend'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -122,7 +128,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

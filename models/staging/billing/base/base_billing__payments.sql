@@ -25,6 +25,9 @@
     {'column': 'occurred_at', 'reason': 'implausible_date', 'when': is_implausible_date('occurred_at')},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('payment_id')] -%}
+
 with
 
 raw_payments as (
@@ -43,6 +46,9 @@ raw_payments as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'payments') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'payments'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -133,7 +139,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -51,6 +51,9 @@
     {'column': 'trial_days', 'reason': 'out_of_range', 'when': 'trial_days < 0'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('plan_id')] -%}
+
 with
 
 raw_plans as (
@@ -70,6 +73,9 @@ raw_plans as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'plans') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'plans'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -163,7 +169,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -66,6 +66,9 @@
     {'column': 'discount_amount', 'reason': 'negative_amount', 'when': 'discount_amount < 0'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('event_id')] -%}
+
 with
 
 raw_subscription_events as (
@@ -87,6 +90,9 @@ raw_subscription_events as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'subscription_events') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'subscription_events'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -195,7 +201,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

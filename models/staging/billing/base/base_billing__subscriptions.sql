@@ -30,6 +30,9 @@
     {'column': 'auto_renew', 'reason': 'unparseable_value', 'when': 'auto_renew_text is not null and auto_renew is null'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('subscription_id')] -%}
+
 with
 
 raw_subscriptions as (
@@ -46,6 +49,9 @@ raw_subscriptions as (
         _source_row_number,
         _loaded_at
     from {{ source('billing', 'subscriptions') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(source('billing', 'subscriptions'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -132,7 +138,8 @@ final as (
         is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )
