@@ -20,7 +20,11 @@
 ] -%}
 
 {#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
-{%- set key_expressions = [parse_date(clean_text('spend_date')), 'lower(' ~ clean_text('channel') ~ ')', 'upper(' ~ clean_text('currency') ~ ')'] -%}
+{%- set key_expressions = [
+    parse_date(clean_text('spend_date')),
+    'lower(' ~ clean_text('channel') ~ ')',
+    'upper(' ~ clean_text('currency') ~ ')',
+] -%}
 
 with
 
