@@ -20,6 +20,15 @@ def _progress(quiet: bool):
 def _cmd_generate(args: argparse.Namespace) -> int:
     from recurring_revenue.generate import generate
 
+    if (args.as_of is None) != (args.delta_out is None):
+        print(
+            "rrw generate: --as-of DAY and --delta-out FOLDER go together (the data as of "
+            "DAY into --out, the next day's delta into --delta-out). Nothing was written.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.as_of is not None:
+        return _generate_with_delta(args)
     counts = generate(
         out_dir=Path(args.out),
         customers=args.customers,
@@ -38,16 +47,50 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_with_delta(args: argparse.Namespace) -> int:
+    from recurring_revenue.generate.delta import generate_with_delta
+
+    counts = generate_with_delta(
+        Path(args.out),
+        Path(args.delta_out),
+        customers=args.customers,
+        seed=args.seed,
+        as_of=args.as_of,
+        start_date=args.start_date,
+        bad_row_share=args.bad_row_share,
+        file_format=args.format,
+        workers=args.workers,
+        progress=_progress(args.quiet),
+    )
+    snapshot = sum(rows for rows, _delta in counts.values())
+    delta = sum(rows for _snapshot, rows in counts.values())
+    print(
+        f"wrote {snapshot:,} rows as of {args.as_of} to {args.out} and the next day's "
+        f"{delta:,} new or changed rows to {args.delta_out}: "
+        + ", ".join(f"{table} +{rows:,}" for table, (_rows, rows) in counts.items())
+    )
+    return 0
+
+
 def _cmd_load(args: argparse.Namespace) -> int:
     from recurring_revenue.load import LoadError, LoadInterrupted, load_folder
 
     if args.target == "spark":
         from recurring_revenue.spark_load import load_into_spark
 
+        if args.append:
+            print(
+                "rrw load: --append loads a delta into DuckDB only; on Spark, load the "
+                "complete export (docs/spark.md). Nothing was loaded.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         return load_into_spark(Path(args.folder), _progress(args.quiet))
     database = Path(args.database) if args.database else settings.database_path()
     try:
-        result = load_folder(Path(args.folder), database, progress=_progress(args.quiet))
+        result = load_folder(
+            Path(args.folder), database, progress=_progress(args.quiet), append=args.append
+        )
     except LoadError as error:
         print(f"rrw load: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -98,11 +141,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
+    if args.append and args.data:
+        print(
+            "rrw publish: give either --data FOLDER (a complete export) or --append FOLDER "
+            "(a delta added to the published raw data), not both. Nothing was published.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.append:
+        return _main_job(data=Path(args.append), from_published=True, args=args, append=True)
     data = Path(args.data) if args.data else None
     return _main_job(data=data, from_published=args.from_published, args=args)
 
 
-def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace) -> int:
+def _main_job(
+    data: Path | None, from_published: bool, args: argparse.Namespace, append: bool = False
+) -> int:
     from recurring_revenue.publish import main_job
 
     published = Path(args.database) if getattr(args, "database", None) else None
@@ -114,6 +168,7 @@ def _main_job(data: Path | None, from_published: bool, args: argparse.Namespace)
         check_options=_check_options(args),
         # rrw demo regenerates its own data, so a smaller --customers is no partial export.
         allow_shrink=getattr(args, "allow_shrink", True),
+        append=append,
         progress=_say,
         verbose=args.verbose,
     )
@@ -249,6 +304,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--format", choices=["csv", "parquet"], default="csv")
     generate.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="DAY",
+        help="write the data as of DAY (YYYY-MM-DD) into --out, and the next day's delta "
+        "into --delta-out (new sign-ups, events, invoices, payments, late and corrected rows)",
+    )
+    generate.add_argument(
+        "--delta-out", metavar="FOLDER", help="folder for the next day's delta (with --as-of)"
+    )
+    generate.add_argument(
         "--workers", type=int, default=2, help="worker processes (the output is identical)"
     )
     generate.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -263,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("folder", help="folder holding the files")
     load.add_argument("--database", help="warehouse file (default: $RRW_DUCKDB_PATH)")
+    load.add_argument(
+        "--append",
+        action="store_true",
+        help="the folder is a delta (new and changed rows only, any table may be absent): "
+        "add it to raw as a new batch instead of replacing raw (docs/incremental.md)",
+    )
     load.add_argument(
         "--target",
         choices=["dev", "spark"],
@@ -324,6 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(exit 1).",
     )
     publish.add_argument("--data", help="folder of billing files to load (default: none)")
+    publish.add_argument(
+        "--append",
+        metavar="FOLDER",
+        help="a delta folder (new and changed rows only): start from a copy of the published "
+        "warehouse, add the folder to its raw data as a new batch, build, check, publish",
+    )
     publish.add_argument(
         "--from-published",
         action="store_true",

@@ -1,4 +1,4 @@
-"""The raw billing contract (v1) as data: tables, columns in order, kinds and references.
+"""The raw billing contract (v1.1) as data: tables, columns in order, kinds and references.
 
 One definition shared by the generator, the loader, the quality checks and the tests.
 The prose version is docs/raw-contract.md; which empty or malformed values staging
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CONTRACT_VERSION = "v1"
+CONTRACT_VERSION = "v1.1"
 
 RAW_SCHEMA = "raw"
 LOAD_LOG_TABLE = "_load_log"
@@ -101,6 +101,9 @@ EVENT_TYPES = (
 )
 INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
 LINE_TYPES = ("recurring", "proration", "one_time", "usage", "credit")
+#: Line types whose amount may be negative (v1.1: a proration may be a credit for
+#: unused time, as on a downgrade); any other negative line amount is `negative_amount`.
+NEGATIVE_LINE_TYPES = ("credit", "proration")
 PAYMENT_TYPES = ("charge", "refund")
 PAYMENT_STATUSES = ("succeeded", "failed", "pending")
 
@@ -243,7 +246,7 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "amount",
                 "decimal",
-                description="before discount and tax; negative only for credit",
+                description="before discount and tax; negative only for credit and proration",
             ),
             Column("discount_amount", "decimal", description=">= 0"),
             Column("tax_amount", "decimal", description=">= 0"),

@@ -10,6 +10,13 @@ problems stay in raw for staging to reject (docs/rejects.md).
 A load is one DuckDB transaction that replaces every raw table: a snapshot of the
 folder, all or nothing. Its batch id is a hash of the table files' names and bytes,
 so loading the same files again is recognised and changes nothing.
+
+A delta load (`rrw load --append FOLDER`, `load_folder(..., append=True)`) adds the
+folder's rows to the raw tables instead, as a new batch beside the earlier ones: the
+folder holds only new and changed rows, any table may be absent, and the same
+structural checks apply, all or nothing in one transaction. Raw stays append-only;
+staging lets the latest batch win for each key (docs/incremental.md). A delta whose
+batch id raw already holds (the same files loaded again) changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -63,6 +70,10 @@ _FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
 
 _NOTHING_CHANGED = "Nothing was loaded; the raw data in the warehouse is unchanged."
+
+#: The kinds of load raw._load_log records per batch.
+SNAPSHOT = "snapshot"
+DELTA = "delta"
 
 
 class LoadError(Exception):
@@ -158,6 +169,8 @@ class LoadResult:
     baseline: Path | None = None
     baseline_batch_id: str | None = None
     max_shrink: float = settings.DEFAULT_MAX_SHRINK
+    #: `snapshot` (replaced every raw table) or `delta` (appended a batch).
+    kind: str = SNAPSHOT
 
     @property
     def rows(self) -> dict[str, int]:
@@ -174,6 +187,14 @@ class LoadResult:
                 f"loaded from the same files ({len(self.tables)} tables, "
                 f"{self.total_rows:,} rows)."
             ]
+        elif self.kind == DELTA:
+            lines = [
+                f"Appended delta batch {self.batch_id} from {self.folder} to {self.database} "
+                f"in {self.seconds:.1f} s, after batch {self.previous_batch_id}: "
+                f"{self.total_rows:,} new or changed rows."
+            ]
+            for loaded in self.tables:
+                lines.append(f"  {loaded.table:<20} {loaded.rows:>12,}  {loaded.source_file}")
         else:
             replaces = (
                 f", replacing batch {self.previous_batch_id}" if self.previous_batch_id else ""
@@ -245,6 +266,7 @@ def load_folder(
     progress: Progress | None = None,
     *,
     baseline: Path | None = None,
+    append: bool = False,
 ) -> LoadResult:
     """Load the billing files in `folder` into the `raw` schema of the DuckDB file `database`.
 
@@ -252,13 +274,16 @@ def load_folder(
     The new row counts are compared with the raw tables of `baseline` (default: what
     `database` held before); the result's `shrinks` lists the tables that lost more
     than $RRW_MAX_SHRINK of their rows or became empty.
+
+    With `append`, the folder is a delta: its rows are added to raw as a new batch
+    (any table may be absent), after a snapshot was loaded; nothing is compared.
     """
     started = time.monotonic()
     say: Progress = progress or (lambda _message: None)
     folder = Path(folder)
     database = Path(database)
 
-    plan = _inspect_folder(folder)
+    plan = _inspect_folder(folder, append=append)
     for notice in plan.notices:
         say(f"notice: {notice}")
     threads = _threads_setting()
@@ -270,12 +295,18 @@ def load_folder(
         hashes = _hash_files([source.path for source in plan.sources.values()], threads, say)
         batch_id = _batch_id({path.name: digest for path, digest in hashes.items()})
         previous = _current_batch(connection)
-        skipped = previous == batch_id
-        if skipped:
+        if append:
+            skipped, tables = _append(connection, plan, database, previous, batch_id, hashes, say)
+            if not skipped:
+                _checkpoint(connection, say)
+            reference: tuple[Path | None, str | None, dict[str, int]] = (None, None, {})
+        elif previous == batch_id:
+            skipped = True
             tables = _tables_of_batch(connection, batch_id)
             say(f"raw already holds batch {batch_id}: nothing to do")
-            reference: tuple[Path | None, str | None, dict[str, int]] = (None, None, {})
+            reference = (None, None, {})
         else:
+            skipped = False
             reference = _reference_counts(connection, database, previous, baseline, notices)
             say(f"loading batch {batch_id} from {folder} into {database}")
             tables = _load_batch(connection, plan, batch_id, hashes, say)
@@ -298,6 +329,7 @@ def load_folder(
         baseline=reference[0],
         baseline_batch_id=reference[1],
         max_shrink=max_shrink,
+        kind=DELTA if append else SNAPSHOT,
     )
     if result.shrinks:
         say(f"warning: {result.shrink_warning()}")
@@ -363,7 +395,7 @@ def _shrinks(
 # Folder and file inspection: every structural problem found before any data is read.
 
 
-def _inspect_folder(folder: Path) -> _Plan:
+def _inspect_folder(folder: Path, *, append: bool = False) -> _Plan:
     plan = _Plan(folder=folder)
     expected = {f"{table.name}.{suffix}": table for table in TABLES for suffix in FILE_FORMATS}
     found: dict[str, list[Path]] = {table.name: [] for table in TABLES}
@@ -404,7 +436,7 @@ def _inspect_folder(folder: Path) -> _Plan:
     for table in TABLES:
         paths = found[table.name]
         if not paths:
-            if table.required:
+            if table.required and not append:
                 problems.append(_missing_table_problem(table, folder, ignored))
             continue
         if len(paths) > 1:
@@ -421,6 +453,11 @@ def _inspect_folder(folder: Path) -> _Plan:
             continue
         problems.extend(f"{path.name}: {problem}" for problem in _column_problems(source))
         plan.sources[table.name] = source
+    if append and not plan.sources and not problems:
+        problems.append(
+            f"the delta folder {folder} holds no table file: put the new and changed rows "
+            "in <table>.csv or <table>.parquet files (docs/raw-contract.md)"
+        )
     if problems:
         raise LoadError(_problems_message(folder, problems))
     return plan
@@ -780,12 +817,7 @@ def _replace_raw(
     connection.execute("BEGIN TRANSACTION")
     try:
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(RAW_SCHEMA)}")
-        connection.execute(
-            f"CREATE TABLE IF NOT EXISTS {_raw(LOAD_LOG_TABLE)} ("
-            "load_batch_id VARCHAR, table_name VARCHAR, source_file VARCHAR, "
-            "file_sha256 VARCHAR, row_count BIGINT, extra_columns VARCHAR[], "
-            "loaded_at TIMESTAMP)"
-        )
+        _ensure_load_log(connection)
         for table in TABLES:
             started = time.monotonic()
             source = plan.sources.get(table.name)
@@ -803,21 +835,7 @@ def _replace_raw(
                 TableLoad(table.name, source.file_name, rows, source.extra_columns, seconds)
             )
             say(f"{source.file_name}: {rows:,} rows in {seconds:.1f} s")
-        for table_load in loaded:
-            source = plan.sources.get(table_load.table)
-            connection.execute(
-                f"INSERT INTO {_raw(LOAD_LOG_TABLE)} "
-                "VALUES (?, ?, ?, ?, ?, CAST(? AS VARCHAR[]), CAST(? AS TIMESTAMP))",
-                [
-                    batch_id,
-                    table_load.table,
-                    table_load.source_file,
-                    hashes[source.path] if source else None,
-                    table_load.rows,
-                    list(table_load.extra_columns),
-                    loaded_at.isoformat(sep=" "),
-                ],
-            )
+        _log_batch(connection, plan, batch_id, hashes, loaded, loaded_at, SNAPSHOT)
         started = time.monotonic()
         connection.execute("COMMIT")
         say(f"committed in {time.monotonic() - started:.1f} s")
@@ -826,6 +844,165 @@ def _replace_raw(
             connection.execute("ROLLBACK")
         raise
     return tuple(loaded)
+
+
+def _ensure_load_log(connection: duckdb.DuckDBPyConnection) -> None:
+    """raw._load_log, with the `load_kind` column a warehouse loaded before deltas lacks."""
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(RAW_SCHEMA)}")
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {_raw(LOAD_LOG_TABLE)} ("
+        "load_batch_id VARCHAR, table_name VARCHAR, source_file VARCHAR, "
+        "file_sha256 VARCHAR, row_count BIGINT, extra_columns VARCHAR[], "
+        "loaded_at TIMESTAMP, load_kind VARCHAR)"
+    )
+    connection.execute(
+        f"ALTER TABLE {_raw(LOAD_LOG_TABLE)} ADD COLUMN IF NOT EXISTS load_kind VARCHAR"
+    )
+
+
+def _log_batch(
+    connection: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    batch_id: str,
+    hashes: dict[Path, str],
+    loaded: list[TableLoad],
+    loaded_at: datetime,
+    kind: str,
+) -> None:
+    """One raw._load_log row per table the batch wrote, all with the batch's load time."""
+    for table_load in loaded:
+        source = plan.sources.get(table_load.table)
+        connection.execute(
+            f"INSERT INTO {_raw(LOAD_LOG_TABLE)} (load_batch_id, table_name, source_file, "
+            "file_sha256, row_count, extra_columns, loaded_at, load_kind) "
+            "VALUES (?, ?, ?, ?, ?, CAST(? AS VARCHAR[]), CAST(? AS TIMESTAMP), ?)",
+            [
+                batch_id,
+                table_load.table,
+                table_load.source_file,
+                hashes[source.path] if source else None,
+                table_load.rows,
+                list(table_load.extra_columns),
+                loaded_at.isoformat(sep=" "),
+                kind,
+            ],
+        )
+
+
+def _append(
+    connection: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    database: Path,
+    previous: str | None,
+    batch_id: str,
+    hashes: dict[Path, str],
+    say: Progress,
+) -> tuple[bool, tuple[TableLoad, ...]]:
+    """(skipped, tables) of a delta load: the folder's rows added to raw as a new batch."""
+    if previous is None:
+        raise LoadError(
+            f"raw in {database} holds no snapshot yet, so there is nothing to add a delta "
+            "to: load a complete export first (rrw load FOLDER), then its deltas with "
+            f"rrw load --append.\n{_NOTHING_CHANGED}"
+        )
+    if _batch_in_log(connection, batch_id):
+        say(f"raw already holds delta batch {batch_id}: nothing to do")
+        return True, _tables_of_batch(connection, batch_id)
+    say(f"appending delta batch {batch_id} from {plan.folder} to {database}")
+    try:
+        return False, _append_raw(connection, plan, batch_id, hashes, say)
+    except duckdb.OutOfMemoryException as error:
+        raise LoadError(
+            f"the load ran out of memory ({_first_line(str(error))}): raise RRW_MEMORY_LIMIT "
+            f"(now {settings.memory_limit()}) or lower RRW_THREADS.\n{_NOTHING_CHANGED}"
+        ) from error
+    except duckdb.Error as error:
+        raise LoadError(
+            f"the load failed: {_first_line(str(error))}\n{_NOTHING_CHANGED}"
+        ) from error
+
+
+def _batch_in_log(connection: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
+    found = connection.execute(
+        f"SELECT count(*) FROM {_raw(LOAD_LOG_TABLE)} WHERE load_batch_id = ?", [batch_id]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _raw_columns(connection: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    rows = connection.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [RAW_SCHEMA, name],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def _append_raw(
+    connection: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    batch_id: str,
+    hashes: dict[Path, str],
+    say: Progress,
+) -> tuple[TableLoad, ...]:
+    """Add each delta file's rows to its raw table and log the batch, in one transaction.
+
+    Each file is read into a work table first (the same reader and checks as a snapshot
+    load), then inserted by column name: a column raw has and the file lacks (an extra
+    column of an earlier batch) is NULL, an extra column new in the file is added to raw.
+    The batch's load time is later than every earlier batch's, so "latest batch" is well
+    defined even when the clock stepped back.
+    """
+    now = datetime.now(UTC).replace(tzinfo=None)
+    latest = connection.execute(f"SELECT max(loaded_at) FROM {_raw(LOAD_LOG_TABLE)}").fetchone()
+    if latest and latest[0] is not None and latest[0] >= now:
+        now = latest[0] + timedelta(microseconds=1)
+    lineage = _Lineage(batch_id, now)
+    loaded: list[TableLoad] = []
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        _ensure_load_log(connection)
+        for table in TABLES:
+            source = plan.sources.get(table.name)
+            if source is None:
+                continue
+            started = time.monotonic()
+            work = _raw(f"_rrw_delta_{table.name}")
+            if source.file_format == "csv":
+                rows = _load_csv(connection, source, lineage, target=work)
+            else:
+                rows = _load_parquet(connection, source, lineage, target=work)
+            existing = _raw_columns(connection, table.name)
+            for name in source.extra_columns:
+                if name not in existing:
+                    connection.execute(
+                        f"ALTER TABLE {_raw(table.name)} ADD COLUMN {_ident(name)} VARCHAR"
+                    )
+            names = [name for name, _position in _output_columns(source)] + list(LINEAGE_COLUMNS)
+            listed = ", ".join(_ident(name) for name in names)
+            connection.execute(
+                f"INSERT INTO {_raw(table.name)} ({listed}) SELECT {listed} FROM {work}"
+            )
+            connection.execute(f"DROP TABLE {work}")
+            seconds = time.monotonic() - started
+            loaded.append(
+                TableLoad(table.name, source.file_name, rows, source.extra_columns, seconds)
+            )
+            say(f"{source.file_name}: {rows:,} rows appended in {seconds:.1f} s")
+        _log_batch(connection, plan, batch_id, hashes, loaded, now, DELTA)
+        started = time.monotonic()
+        connection.execute("COMMIT")
+        say(f"committed in {time.monotonic() - started:.1f} s")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            connection.execute("ROLLBACK")
+        raise
+    return tuple(loaded)
+
+
+def _output_columns(source: _Source) -> list[tuple[str, int]]:
+    """(name, position in the file) of the raw columns, in _output_order."""
+    return [(name, position) for position, name in _output_order(source)]
 
 
 def _checkpoint(connection: duckdb.DuckDBPyConnection, say: Progress) -> None:
@@ -873,7 +1050,13 @@ def _output_order(source: _Source) -> list[tuple[int, str]]:
     return ordered
 
 
-def _load_csv(connection: duckdb.DuckDBPyConnection, source: _Source, lineage: _Lineage) -> int:
+def _load_csv(
+    connection: duckdb.DuckDBPyConnection,
+    source: _Source,
+    lineage: _Lineage,
+    target: str | None = None,
+) -> int:
+    target = target or _raw(source.table.name)
     path = str(source.path.resolve())
     columns = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(len(source.names)))
     select = [f"c{index} AS {_ident(name)}" for index, name in _output_order(source)]
@@ -883,7 +1066,7 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, source: _Source, lineage: _
     # would need a second pass over the table to number the rows.
     select += lineage.columns(source.file_name, "row_number() OVER ()")
     statement = (
-        f"CREATE OR REPLACE TABLE {_raw(source.table.name)} AS SELECT {', '.join(select)} "
+        f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(select)} "
         f"FROM read_csv({_literal(path)}, header = true, auto_detect = false, delim = ',', "
         f"quote = '\"', escape = '\"', columns = {{{columns}}}, strict_mode = true, "
         "null_padding = false, allow_quoted_nulls = true, encoding = 'utf-8', "
@@ -1068,7 +1251,13 @@ def _stray_line_ending(path: Path) -> int | None:
     return None
 
 
-def _load_parquet(connection: duckdb.DuckDBPyConnection, source: _Source, lineage: _Lineage) -> int:
+def _load_parquet(
+    connection: duckdb.DuckDBPyConnection,
+    source: _Source,
+    lineage: _Lineage,
+    target: str | None = None,
+) -> int:
+    target = target or _raw(source.table.name)
     path = _literal(str(source.path.resolve()))
     aliases = [f"c{index}" for index in range(len(source.names))]
     # DuckDB's file_row_number is each row's position in the file; a file with its own
@@ -1091,8 +1280,7 @@ def _load_parquet(connection: duckdb.DuckDBPyConnection, source: _Source, lineag
         ]
         select += lineage.columns(source.file_name, row_number)
         result = connection.execute(
-            f"CREATE OR REPLACE TABLE {_raw(source.table.name)} AS "
-            f"SELECT {', '.join(select)} FROM {reader}"
+            f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(select)} FROM {reader}"
         ).fetchone()
     except (duckdb.InvalidInputException, duckdb.IOException) as error:
         raise LoadError(

@@ -206,6 +206,8 @@ class PublishRecord:
     git_revision: str | None
     storage_version: str
     previous_published_at: str | None = None
+    #: "snapshot" (the folder replaces raw) or "delta" (`--append`: a new batch).
+    load_kind: str | None = None
     load_batch_id: str | None = None
     #: Raw tables the load shrank: [{"table", "before", "after"}].
     shrinks: list[dict[str, Any]] | None = None
@@ -317,6 +319,7 @@ def main_job(
     env: Mapping[str, str] | None = None,
     check_options: Mapping[str, Any] | None = None,
     allow_shrink: bool = False,
+    append: bool = False,
     progress: Progress | None = None,
     verbose: bool = False,
 ) -> PublishResult:
@@ -326,6 +329,8 @@ def main_job(
     do not matter. `env` adds variables for dbt (e.g. a private DBT_TARGET_PATH). A load
     that shrinks a raw table of the published warehouse by more than $RRW_MAX_SHRINK, or
     empties one, is refused unless `allow_shrink` (`rrw publish --allow-shrink`).
+    With `append` (`rrw publish --append FOLDER`), `data` is a delta folder added as a new
+    batch to a copy of the published warehouse's raw data.
     """
     started = time.monotonic()
     paths = PublishPaths(Path(published).resolve())
@@ -351,6 +356,7 @@ def main_job(
         env=dict(env or {}),
         check_options=dict(check_options or {}),
         allow_shrink=allow_shrink,
+        append=append,
         log=log,
         result=result,
     )
@@ -408,6 +414,9 @@ class GateRun:
     env: dict[str, str]
     check_options: dict[str, Any]
     allow_shrink: bool
+    #: `rrw publish --append`: `data` is a delta folder, added as a new batch to a
+    #: copy of the published raw data.
+    append: bool
     log: RunLog
     result: PublishResult
     #: audit.publish_log rows of the published file.
@@ -483,14 +492,15 @@ def _run_gates(run: GateRun, gates: Sequence[Gate]) -> None:
 
 def _gate_prepare(run: GateRun) -> None:
     """Write: a new build file, or a copy of the published one."""
-    copy = run.data is None or run.from_published
+    copy = run.data is None or run.from_published or run.append
+    run.record.load_kind = "delta" if run.append else "snapshot"
     _prepare_build_file(run.paths, copy, run.log.phase)
 
 
 def _gate_load(run: GateRun) -> None:
     """Load the billing files; a new build file is compared with what is published."""
     assert run.data is not None
-    copy = run.from_published
+    copy = run.from_published or run.append
     baseline = None if copy else run.paths.published
     _load(Path(run.data), run.paths.building, baseline, run)
 
@@ -621,9 +631,11 @@ def _load(data: Path, building: Path, baseline: Path | None, run: GateRun) -> No
 
     log = run.log
 
-    log.phase(f"load: {data}")
+    log.phase(f"load{' (delta)' if run.append else ''}: {data}")
     try:
-        loaded = load_folder(data, building, progress=log.detail, baseline=baseline)
+        loaded = load_folder(
+            data, building, progress=log.detail, baseline=baseline, append=run.append
+        )
     except LoadError as error:
         raise Refused("load", str(error)) from error
     log.detail(loaded.summary())

@@ -9,11 +9,13 @@
         'churn_recognition': ['service_end', 'request'],
         'free_plan_downgrade': ['churn', 'contraction'],
         'pause_treatment': ['contraction', 'churn'],
+        'billing_source': ['files', 'stripe'],
     } -%}
     {%- set known = ['reporting_currency', 'as_of_date', 'churn_recognition', 'free_plan_downgrade',
                      'pause_treatment', 'reactivation_window_months', 'gross_margin',
                      'trial_conversion_window_days', 'mrr_reconciliation_tolerance',
-                     'month_spine_start', 'month_spine_end', 'max_future_days'] -%}
+                     'month_spine_start', 'month_spine_end', 'max_future_days',
+                     'billing_source', 'stripe_database', 'stripe_schema'] -%}
     {%- if name not in known -%}
         {{ exceptions.raise_compiler_error("Unknown setting '" ~ name ~ "'. Known settings: " ~ (known | join(', '))) }}
     {%- endif -%}
@@ -38,6 +40,12 @@
         {%- if not parsed -%}
             {{ exceptions.raise_compiler_error("Setting as_of_date='" ~ value ~ "' is not valid. Use YYYY-MM-DD, or null to take it from the data.") }}
         {%- endif -%}
+    {%- endif -%}
+    {%- if name == 'stripe_schema' and not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', value | string) -%}
+        {{ exceptions.raise_compiler_error("Setting stripe_schema='" ~ value ~ "' is not valid. Use the name of the schema that holds the landed Stripe tables, such as stripe.") }}
+    {%- endif -%}
+    {%- if name == 'stripe_database' and value is not none and not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', value | string) -%}
+        {{ exceptions.raise_compiler_error("Setting stripe_database='" ~ value ~ "' is not valid. Use the name of the database (or attached DuckDB file) that holds the landed Stripe tables, or null for the target's own.") }}
     {%- endif -%}
     {%- if name == 'max_future_days' and not modules.re.match('^\\d+$', value | string) -%}
         {{ exceptions.raise_compiler_error("Setting max_future_days='" ~ value ~ "' is not valid. Use a whole number of days >= 0.") }}

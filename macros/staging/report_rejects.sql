@@ -35,7 +35,10 @@
     ] %}
     {%- set raw_counts = [] %}
     {%- for raw_table in raw_tables %}
-        {%- set raw_source = graph.sources.get('source.' ~ project_name ~ '.billing.' ~ raw_table) %}
+        {#- With billing_source = stripe the seven billing tables are the Stripe layer's models. #}
+        {%- set raw_source = graph.nodes.get('model.' ~ project_name ~ '.raw_stripe__' ~ raw_table)
+            if setting('billing_source') == 'stripe' else none %}
+        {%- set raw_source = raw_source or graph.sources.get('source.' ~ project_name ~ '.billing.' ~ raw_table) %}
         {%- if raw_source is not none %}
             {%- do raw_counts.append(
                 "select '" ~ raw_table ~ "' as table_name, " ~ loop.index ~ " as table_order, "

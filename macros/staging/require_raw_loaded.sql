@@ -3,7 +3,9 @@
     billing data stops at once with one message that says what to do, instead of
     one catalog error per model. It checks that every table of the `billing`
     source exists (written by `rrw load`, or by a connector that lands the raw
-    tables); other commands (parse, compile, seed, docs) are not affected.
+    tables); other commands (parse, compile, seed, docs) are not affected. With
+    billing_source = stripe it checks the landed Stripe tables instead
+    (require_stripe_source) and, in raw, only FX rates and marketing spend.
 #}
 {% macro require_raw_loaded() %}
     {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] %}
@@ -11,7 +13,13 @@
     {%- endif %}
     {%- set missing = [] %}
     {%- set expected = [] %}
-    {%- for source_node in graph.sources.values() if source_node.source_name == 'billing' %}
+    {#- With billing_source = stripe only FX rates and marketing spend come from raw. #}
+    {%- set from_stripe = setting('billing_source') == 'stripe' %}
+    {%- if from_stripe %}
+        {%- do require_stripe_source() %}
+    {%- endif %}
+    {%- for source_node in graph.sources.values() if source_node.source_name == 'billing'
+        and (not from_stripe or source_node.name in ['fx_rates', 'marketing_spend']) %}
         {%- do expected.append(source_node.schema ~ '.' ~ source_node.identifier) %}
         {%- set found = adapter.get_relation(
             database=source_node.database,

@@ -1,7 +1,10 @@
 {#
     The as-of date: the `as_of_date` setting when given, otherwise the last day
     with recorded activity in the data (never the wall clock), so the same data
-    always builds the same marts.
+    always builds the same marts. Every dated activity row counts (docs/conventions.md,
+    "The as-of date"): events recorded, invoices issued, payments made, customers
+    signed up and marketing spend, so no loaded row falls after a derived as-of
+    date. FX rates are reference prices, not activity, and do not count.
 #}
 {%- set as_of_setting = setting('as_of_date') -%}
 
@@ -23,6 +26,18 @@ payments as (
 
 ),
 
+customers as (
+
+    select created_at from {{ ref('stg_billing__customers') }}
+
+),
+
+marketing_spend as (
+
+    select spend_date from {{ ref('stg_billing__marketing_spend') }}
+
+),
+
 activity as (
 
     select recorded_at as activity_at from subscription_events
@@ -30,6 +45,11 @@ activity as (
     select issued_at as activity_at from invoices
     union all
     select occurred_at as activity_at from payments
+    union all
+    select created_at as activity_at from customers
+    union all
+    {#- A day's spend counts as that day's activity. #}
+    select cast(spend_date as {{ dbt.type_timestamp() }}) as activity_at from marketing_spend
 
 ),
 

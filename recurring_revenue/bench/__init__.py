@@ -306,13 +306,13 @@ def benchmark(
 
 def mrr_path(phases: list[Phase]) -> dict[str, float] | None:
     """The MRR path as one dbt run would take it, and its ratios to the floor query."""
-    by_name = {phase.name: phase for phase in phases if not phase.pending}
-    if not {STARTUP, STAGING, MRR_MODELS, FLOOR} <= set(by_name):
+    seconds = {phase.name: phase.seconds for phase in phases if phase.seconds is not None}
+    if not {STARTUP, STAGING, MRR_MODELS, FLOOR} <= set(seconds):
         return None
-    floor = by_name[FLOOR].seconds
-    startup = by_name[STARTUP].seconds
-    staging = by_name[STAGING].seconds - startup
-    models = by_name[MRR_MODELS].seconds - startup
+    floor = seconds[FLOOR]
+    startup = seconds[STARTUP]
+    staging = seconds[STAGING] - startup
+    models = seconds[MRR_MODELS] - startup
     path = startup + staging + models
     return {
         "seconds": path,

@@ -42,10 +42,15 @@ def relation(schema: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class LoadedBatch:
-    """The batch raw holds, from raw._load_log: its id and the rows logged per table."""
+    """What raw holds, from raw._load_log: the latest batch and the rows logged per table.
+
+    After delta loads (`rrw load --append`) raw holds the last snapshot and every delta
+    since: `batch_ids` lists them all and `rows` adds their logged rows up per table.
+    """
 
     batch_id: str
     rows: dict[str, int]
+    batch_ids: tuple[str, ...] = ()
 
 
 @dataclass
@@ -89,17 +94,34 @@ def read_catalog(database: Path) -> WarehouseCatalog:
 
 def _loaded_batch(connection: duckdb.DuckDBPyConnection) -> LoadedBatch | None:
     log = relation(RAW_SCHEMA, LOAD_LOG_TABLE)
+    kind_columns = connection.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? AND column_name = 'load_kind'",
+        [RAW_SCHEMA, LOAD_LOG_TABLE],
+    ).fetchone()
+    has_kind = kind_columns is not None and kind_columns[0] > 0
+    kind = "coalesce(load_kind, 'snapshot')" if has_kind else "'snapshot'"
     latest = connection.execute(
-        f"SELECT load_batch_id, loaded_at FROM {log} ORDER BY loaded_at DESC LIMIT 1"
+        f"SELECT load_batch_id FROM {log} ORDER BY loaded_at DESC LIMIT 1"
     ).fetchone()
     if latest is None:
         return None
-    batch_id, loaded_at = latest
+    snapshot_row = connection.execute(
+        f"SELECT max(loaded_at) FROM {log} WHERE {kind} = 'snapshot'"
+    ).fetchone()
+    snapshot_at = None if snapshot_row is None else snapshot_row[0]
     rows = connection.execute(
-        f"SELECT table_name, row_count FROM {log} WHERE load_batch_id = ? AND loaded_at = ?",
-        [batch_id, loaded_at],
+        f"SELECT load_batch_id, table_name, row_count FROM {log} WHERE loaded_at >= ? "
+        "ORDER BY loaded_at",
+        [snapshot_at],
     ).fetchall()
-    return LoadedBatch(str(batch_id), {str(table): int(count) for table, count in rows})
+    counts: dict[str, int] = {}
+    batches: list[str] = []
+    for batch_id, table, count in rows:
+        counts[str(table)] = counts.get(str(table), 0) + int(count)
+        if str(batch_id) not in batches:
+            batches.append(str(batch_id))
+    return LoadedBatch(str(latest[0]), counts, tuple(batches))
 
 
 def personal_values_sql(catalog: WarehouseCatalog) -> str | None:

@@ -154,8 +154,13 @@ AMOUNT_RULES: dict[str, tuple[AmountRule, ...]] = {
     "invoice_line_items": (
         AmountRule(
             "amount",
-            only_when="lower(trim(line_type)) IS DISTINCT FROM 'credit'",
-            description="is not negative (except on credit lines)",
+            only_when=" AND ".join(
+                f"lower(trim(line_type)) IS DISTINCT FROM '{line_type}'"
+                for line_type in contract.NEGATIVE_LINE_TYPES
+            ),
+            description="is not negative (except on "
+            + " and ".join(contract.NEGATIVE_LINE_TYPES)
+            + " lines)",
         ),
         AmountRule("discount_amount"),
         AmountRule("tax_amount"),

@@ -137,3 +137,22 @@ def test_the_docs_explain_every_reject_reason() -> None:
     rejects = (DOCS / "rejects.md").read_text(encoding="utf-8")
     for reason in contract.REJECT_REASONS:
         assert f"`{reason}`" in rejects, f"docs/rejects.md does not explain {reason}"
+
+
+def test_negative_line_types_agree_everywhere() -> None:
+    """v1.1: the line types that may carry a negative amount are spelled once."""
+    allowed = list(contract.NEGATIVE_LINE_TYPES)
+    assert set(allowed) <= set(contract.LINE_TYPES)
+    sql = (STAGING / "base" / "base_billing__invoice_line_items.sql").read_text(encoding="utf-8")
+    check = re.search(r"'when': \"amount < 0 and (line_type <> '\w+'(?: and )?)+\"", sql)
+    assert check, "base_billing__invoice_line_items.sql: no negative_amount check on amount"
+    spelled_sql = re.findall(r"line_type <> '(\w+)'", check.group(0))
+    assert spelled_sql == allowed, "base_billing__invoice_line_items.sql"
+    rule = next(r for r in rules.AMOUNT_RULES["invoice_line_items"] if r.column == "amount")
+    assert re.findall(r"'(\w+)'", rule.only_when or "") == allowed, "quality/rules.py"
+    spelled = " or ".join(f"`{line_type}`" for line_type in allowed)
+    rejects = (DOCS / "rejects.md").read_text(encoding="utf-8")
+    assert f"< 0 when `line_type` is not {spelled} -> `negative_amount`" in rejects, "rejects.md"
+    description = TABLES["invoice_line_items"].column("amount").description
+    assert description.endswith("negative only for " + " and ".join(allowed)), "contract.py"
+    assert f"({contract.CONTRACT_VERSION})" in (DOCS / "raw-contract.md").read_text()

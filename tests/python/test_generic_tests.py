@@ -209,6 +209,9 @@ def test_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             profile: generic_tests_fixture
             model-paths: ["models"]
             macro-paths: ["{REPO_MACROS}"]
+            # raw_rows_reconcile reads the project's billing_source setting.
+            vars:
+              billing_source: files
             models:
               generic_tests_fixture:
                 +materialized: table

@@ -12,14 +12,17 @@ base_customers as (
         load_batch_id,
         source_file,
         source_row_number,
-        reject_reason
+        reject_reason,
+        is_superseded
     from {{ ref('base_billing__customers') }}
 
 ),
 
 rejects as (
 
-    select source_row_number
+    select
+        load_batch_id,
+        source_row_number
     from {{ ref('stg_billing__rejects') }}
     where table_name = 'customers'
 
@@ -40,9 +43,12 @@ final as (
         base_customers.source_row_number
     from base_customers
     left join rejects
-        on base_customers.source_row_number = rejects.source_row_number
+        on
+            base_customers.source_row_number = rejects.source_row_number
+            and base_customers.load_batch_id = rejects.load_batch_id
     where
         base_customers.reject_reason is null
+        and not base_customers.is_superseded
         and rejects.source_row_number is null
 
 )

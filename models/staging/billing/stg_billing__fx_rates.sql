@@ -9,14 +9,17 @@ base_fx_rates as (
         load_batch_id,
         source_file,
         source_row_number,
-        reject_reason
+        reject_reason,
+        is_superseded
     from {{ ref('base_billing__fx_rates') }}
 
 ),
 
 rejects as (
 
-    select source_row_number
+    select
+        load_batch_id,
+        source_row_number
     from {{ ref('stg_billing__rejects') }}
     where table_name = 'fx_rates'
 
@@ -34,9 +37,12 @@ final as (
         base_fx_rates.source_row_number
     from base_fx_rates
     left join rejects
-        on base_fx_rates.source_row_number = rejects.source_row_number
+        on
+            base_fx_rates.source_row_number = rejects.source_row_number
+            and base_fx_rates.load_batch_id = rejects.load_batch_id
     where
         base_fx_rates.reject_reason is null
+        and not base_fx_rates.is_superseded
         and rejects.source_row_number is null
 
 )

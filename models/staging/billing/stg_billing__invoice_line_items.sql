@@ -18,14 +18,17 @@ base_invoice_line_items as (
         load_batch_id,
         source_file,
         source_row_number,
-        reject_reason
+        reject_reason,
+        is_superseded
     from {{ ref('base_billing__invoice_line_items') }}
 
 ),
 
 rejects as (
 
-    select source_row_number
+    select
+        load_batch_id,
+        source_row_number
     from {{ ref('stg_billing__rejects') }}
     where table_name = 'invoice_line_items'
 
@@ -52,9 +55,12 @@ final as (
         base_invoice_line_items.source_row_number
     from base_invoice_line_items
     left join rejects
-        on base_invoice_line_items.source_row_number = rejects.source_row_number
+        on
+            base_invoice_line_items.source_row_number = rejects.source_row_number
+            and base_invoice_line_items.load_batch_id = rejects.load_batch_id
     where
         base_invoice_line_items.reject_reason is null
+        and not base_invoice_line_items.is_superseded
         and rejects.source_row_number is null
 
 )

@@ -10,14 +10,17 @@ base_marketing_spend as (
         load_batch_id,
         source_file,
         source_row_number,
-        reject_reason
+        reject_reason,
+        is_superseded
     from {{ ref('base_billing__marketing_spend') }}
 
 ),
 
 rejects as (
 
-    select source_row_number
+    select
+        load_batch_id,
+        source_row_number
     from {{ ref('stg_billing__rejects') }}
     where table_name = 'marketing_spend'
 
@@ -36,9 +39,12 @@ final as (
         base_marketing_spend.source_row_number
     from base_marketing_spend
     left join rejects
-        on base_marketing_spend.source_row_number = rejects.source_row_number
+        on
+            base_marketing_spend.source_row_number = rejects.source_row_number
+            and base_marketing_spend.load_batch_id = rejects.load_batch_id
     where
         base_marketing_spend.reject_reason is null
+        and not base_marketing_spend.is_superseded
         and rejects.source_row_number is null
 
 )

@@ -14,14 +14,17 @@ base_payments as (
         load_batch_id,
         source_file,
         source_row_number,
-        reject_reason
+        reject_reason,
+        is_superseded
     from {{ ref('base_billing__payments') }}
 
 ),
 
 rejects as (
 
-    select source_row_number
+    select
+        load_batch_id,
+        source_row_number
     from {{ ref('stg_billing__rejects') }}
     where table_name = 'payments'
 
@@ -44,9 +47,12 @@ final as (
         base_payments.source_row_number
     from base_payments
     left join rejects
-        on base_payments.source_row_number = rejects.source_row_number
+        on
+            base_payments.source_row_number = rejects.source_row_number
+            and base_payments.load_batch_id = rejects.load_batch_id
     where
         base_payments.reject_reason is null
+        and not base_payments.is_superseded
         and rejects.source_row_number is null
 
 )

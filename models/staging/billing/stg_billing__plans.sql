@@ -15,14 +15,17 @@ base_plans as (
         load_batch_id,
         source_file,
         source_row_number,
-        reject_reason
+        reject_reason,
+        is_superseded
     from {{ ref('base_billing__plans') }}
 
 ),
 
 rejects as (
 
-    select source_row_number
+    select
+        load_batch_id,
+        source_row_number
     from {{ ref('stg_billing__rejects') }}
     where table_name = 'plans'
 
@@ -46,9 +49,12 @@ final as (
         base_plans.source_row_number
     from base_plans
     left join rejects
-        on base_plans.source_row_number = rejects.source_row_number
+        on
+            base_plans.source_row_number = rejects.source_row_number
+            and base_plans.load_batch_id = rejects.load_batch_id
     where
         base_plans.reject_reason is null
+        and not base_plans.is_superseded
         and rejects.source_row_number is null
 
 )

@@ -21,6 +21,8 @@ base_customers as (
         source_file,
         source_row_number
     from {{ ref('base_billing__customers') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 
@@ -37,6 +39,8 @@ base_plans as (
         source_file,
         source_row_number
     from {{ ref('base_billing__plans') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 
@@ -53,6 +57,8 @@ base_subscriptions as (
         source_file,
         source_row_number
     from {{ ref('base_billing__subscriptions') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 
@@ -71,6 +77,8 @@ base_subscription_events as (
         source_file,
         source_row_number
     from {{ ref('base_billing__subscription_events') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 
@@ -89,6 +97,8 @@ base_invoices as (
         source_file,
         source_row_number
     from {{ ref('base_billing__invoices') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 
@@ -106,6 +116,8 @@ base_invoice_line_items as (
         source_file,
         source_row_number
     from {{ ref('base_billing__invoice_line_items') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 
@@ -123,6 +135,8 @@ base_payments as (
         source_file,
         source_row_number
     from {{ ref('base_billing__payments') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 
@@ -139,6 +153,8 @@ base_fx_rates as (
         source_file,
         source_row_number
     from {{ ref('base_billing__fx_rates') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 
@@ -155,6 +171,8 @@ base_marketing_spend as (
         source_file,
         source_row_number
     from {{ ref('base_billing__marketing_spend') }}
+    {#- superseded rows are accounted for in stg_billing__superseded #}
+    where not is_superseded
 
 ),
 

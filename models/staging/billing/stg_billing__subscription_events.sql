@@ -17,14 +17,17 @@ base_subscription_events as (
         load_batch_id,
         source_file,
         source_row_number,
-        reject_reason
+        reject_reason,
+        is_superseded
     from {{ ref('base_billing__subscription_events') }}
 
 ),
 
 rejects as (
 
-    select source_row_number
+    select
+        load_batch_id,
+        source_row_number
     from {{ ref('stg_billing__rejects') }}
     where table_name = 'subscription_events'
 
@@ -50,9 +53,12 @@ final as (
         base_subscription_events.source_row_number
     from base_subscription_events
     left join rejects
-        on base_subscription_events.source_row_number = rejects.source_row_number
+        on
+            base_subscription_events.source_row_number = rejects.source_row_number
+            and base_subscription_events.load_batch_id = rejects.load_batch_id
     where
         base_subscription_events.reject_reason is null
+        and not base_subscription_events.is_superseded
         and rejects.source_row_number is null
 
 )

@@ -12,14 +12,17 @@ base_subscriptions as (
         load_batch_id,
         source_file,
         source_row_number,
-        reject_reason
+        reject_reason,
+        is_superseded
     from {{ ref('base_billing__subscriptions') }}
 
 ),
 
 rejects as (
 
-    select source_row_number
+    select
+        load_batch_id,
+        source_row_number
     from {{ ref('stg_billing__rejects') }}
     where table_name = 'subscriptions'
 
@@ -40,9 +43,12 @@ final as (
         base_subscriptions.source_row_number
     from base_subscriptions
     left join rejects
-        on base_subscriptions.source_row_number = rejects.source_row_number
+        on
+            base_subscriptions.source_row_number = rejects.source_row_number
+            and base_subscriptions.load_batch_id = rejects.load_batch_id
     where
         base_subscriptions.reject_reason is null
+        and not base_subscriptions.is_superseded
         and rejects.source_row_number is null
 
 )

@@ -64,15 +64,20 @@ def _table_suite(table: Table, catalog: WarehouseCatalog, settings: CheckSetting
             gxe.ExpectTableRowCountToEqual(
                 value=batch.rows[table.name],
                 description=f"row count equals raw._load_log ({batch.rows[table.name]:,} rows "
-                f"in batch {batch.batch_id})",
+                f"in batch {batch.batch_id}"
+                + (
+                    f" and the {len(batch.batch_ids) - 1} batches before it since the snapshot)"
+                    if len(batch.batch_ids) > 1
+                    else ")"
+                ),
             )
         )
         if "_load_batch_id" in present:
             expectations.append(
                 gxe.ExpectColumnValuesToBeInSet(
                     column="_load_batch_id",
-                    value_set=[batch.batch_id],
-                    description="every row comes from the logged batch",
+                    value_set=list(batch.batch_ids or (batch.batch_id,)),
+                    description="every row comes from a logged batch",
                 )
             )
     if table.required:
@@ -81,10 +86,11 @@ def _table_suite(table: Table, catalog: WarehouseCatalog, settings: CheckSetting
                 min_value=1, description="a required table is not empty"
             )
         )
-    if "_source_row_number" in present:
+    if {"_source_row_number", "_load_batch_id"} <= present:
         expectations.append(
-            gxe.ExpectColumnValuesToBeUnique(
-                column="_source_row_number", description="one row per file row"
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["_load_batch_id", "_source_row_number"],
+                description="one row per file row of each batch",
             )
         )
 

@@ -21,6 +21,7 @@ from recurring_revenue.quality.rules import (
 
 STAGING_SCHEMA = "staging"
 REJECTS = "stg_billing__rejects"
+SUPERSEDED = "stg_billing__superseded"
 _BUILD = "run `dbt build` on this warehouse first"
 
 
@@ -37,8 +38,9 @@ def staging_suites(catalog: WarehouseCatalog, settings: CheckSettings) -> list[T
 def _rejects_by_table(catalog: WarehouseCatalog, settings: CheckSettings) -> TableSuite:
     name = f"{STAGING_SCHEMA}.rejects_by_table"
     description = (
-        "One row per raw table: raw rows, staged rows and rejected rows. Raw rows = staged + "
-        "rejected, and the rejected share stays within rejects_error_share."
+        "One row per raw table: raw rows, staged rows, rejected rows and rows superseded by a "
+        "later batch. Raw rows = staged + rejected + superseded, and the rejected share "
+        "stays within rejects_error_share."
     )
     missing = [
         f"{schema}.{relation_name}"
@@ -67,6 +69,12 @@ def _rejects_by_table(catalog: WarehouseCatalog, settings: CheckSettings) -> Tab
         for table in TABLES
     )
     required = ", ".join(f"'{table}'" for table in REQUIRED_TABLES)
+    superseded = (
+        f"SELECT table_name, count(*) AS superseded_rows "
+        f"FROM {relation(STAGING_SCHEMA, SUPERSEDED)} GROUP BY table_name"
+        if catalog.has(STAGING_SCHEMA, SUPERSEDED)
+        else "SELECT NULL AS table_name, 0 AS superseded_rows"
+    )
     query = f"""
         WITH counts AS (
             {counts}
@@ -75,20 +83,25 @@ def _rejects_by_table(catalog: WarehouseCatalog, settings: CheckSettings) -> Tab
             SELECT table_name, count(*) AS rejected_rows
             FROM {relation(STAGING_SCHEMA, REJECTS)}
             GROUP BY table_name
+        ),
+        superseded AS (
+            {superseded}
         )
         SELECT
             counts.table_name,
             counts.raw_rows,
             counts.staged_rows,
             coalesce(rejected.rejected_rows, 0) AS rejected_rows,
+            coalesce(superseded.superseded_rows, 0) AS superseded_rows,
             counts.raw_rows - counts.staged_rows - coalesce(rejected.rejected_rows, 0)
-                AS unaccounted_rows,
+                - coalesce(superseded.superseded_rows, 0) AS unaccounted_rows,
             CASE WHEN counts.raw_rows > 0
                 THEN coalesce(rejected.rejected_rows, 0) / counts.raw_rows END AS rejected_share,
             CASE WHEN counts.table_name IN ({required}) THEN counts.staged_rows END
                 AS required_staged_rows
         FROM counts
         LEFT JOIN rejected ON counts.table_name = rejected.table_name
+        LEFT JOIN superseded ON counts.table_name = superseded.table_name
         ORDER BY counts.table_name
     """
     share = settings.rejects_error_share
@@ -104,7 +117,7 @@ def _rejects_by_table(catalog: WarehouseCatalog, settings: CheckSettings) -> Tab
             column="unaccounted_rows",
             min_value=0,
             max_value=0,
-            description="raw rows = staged rows + rejected rows, for every table",
+            description="raw rows = staged rows + rejected rows + superseded rows, for every table",
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="required_staged_rows",

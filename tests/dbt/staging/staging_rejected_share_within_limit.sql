@@ -32,7 +32,7 @@ rejects as (
 raw_{{ raw_table }} as (
 
     select count(*) as raw_rows
-    from {{ source('billing', raw_table) }}
+    from {{ billing_relation(raw_table) }}
 
 ),
 {%- endfor %}

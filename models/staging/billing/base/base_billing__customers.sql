@@ -6,6 +6,9 @@
     {'column': 'created_at', 'reason': 'implausible_date', 'when': is_implausible_date('created_at')},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('customer_id')] -%}
+
 with
 
 raw_customers as (
@@ -21,7 +24,10 @@ raw_customers as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'customers') }}
+    from {{ billing_relation('customers') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('customers'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -60,12 +66,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['customer_id']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['customer_id']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -91,9 +108,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -18,6 +18,9 @@
     {'column': 'rate_to_reporting', 'reason': 'out_of_range', 'when': 'rate_to_reporting <= 0'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = ['upper(' ~ clean_text('currency') ~ ')', parse_date(clean_text('rate_date'))] -%}
+
 with
 
 raw_fx_rates as (
@@ -30,7 +33,10 @@ raw_fx_rates as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'fx_rates') }}
+    from {{ billing_relation('fx_rates') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('fx_rates'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -69,12 +75,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['currency', 'rate_date']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['currency', 'rate_date']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -97,9 +114,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -52,7 +52,7 @@
         'reason': 'out_of_range',
         'when': 'amount is null or abs(amount) >= ' ~ value_limit('amount'),
     },
-    {'column': 'amount', 'reason': 'negative_amount', 'when': "amount < 0 and line_type <> 'credit'"},
+    {'column': 'amount', 'reason': 'negative_amount', 'when': "amount < 0 and line_type <> 'credit' and line_type <> 'proration'"},
     {
         'column': 'discount_amount',
         'reason': 'unparseable_value',
@@ -77,6 +77,9 @@
     {'column': 'tax_amount', 'reason': 'negative_amount', 'when': 'tax_amount < 0'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('line_item_id')] -%}
+
 with
 
 raw_invoice_line_items as (
@@ -98,7 +101,10 @@ raw_invoice_line_items as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'invoice_line_items') }}
+    from {{ billing_relation('invoice_line_items') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('invoice_line_items'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -156,12 +162,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['line_item_id']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['line_item_id']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -193,9 +210,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

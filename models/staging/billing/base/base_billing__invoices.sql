@@ -17,6 +17,9 @@
     {'column': 'due_at', 'reason': 'end_before_start', 'when': 'due_at < issued_at'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('invoice_id')] -%}
+
 with
 
 raw_invoices as (
@@ -32,7 +35,10 @@ raw_invoices as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'invoices') }}
+    from {{ billing_relation('invoices') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('invoices'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -73,12 +79,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['invoice_id']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['invoice_id']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -104,9 +121,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -19,6 +19,13 @@
     {'column': 'currency', 'reason': 'missing_value', 'when': 'currency is null'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [
+    parse_date(clean_text('spend_date')),
+    'lower(' ~ clean_text('channel') ~ ')',
+    'upper(' ~ clean_text('currency') ~ ')',
+] -%}
+
 with
 
 raw_marketing_spend as (
@@ -32,7 +39,10 @@ raw_marketing_spend as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'marketing_spend') }}
+    from {{ billing_relation('marketing_spend') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('marketing_spend'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -79,12 +89,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['spend_date', 'channel', 'currency']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['spend_date', 'channel', 'currency']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -108,9 +129,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

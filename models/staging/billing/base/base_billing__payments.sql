@@ -25,6 +25,9 @@
     {'column': 'occurred_at', 'reason': 'implausible_date', 'when': is_implausible_date('occurred_at')},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('payment_id')] -%}
+
 with
 
 raw_payments as (
@@ -42,7 +45,10 @@ raw_payments as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'payments') }}
+    from {{ billing_relation('payments') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('payments'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -86,12 +92,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['payment_id']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['payment_id']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -119,9 +136,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

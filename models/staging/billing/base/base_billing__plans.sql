@@ -51,6 +51,9 @@
     {'column': 'trial_days', 'reason': 'out_of_range', 'when': 'trial_days < 0'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('plan_id')] -%}
+
 with
 
 raw_plans as (
@@ -67,8 +70,12 @@ raw_plans as (
         trial_days,
         _load_batch_id,
         _source_file,
-        _source_row_number
-    from {{ source('billing', 'plans') }}
+        _source_row_number,
+        _loaded_at
+    from {{ billing_relation('plans') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('plans'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -78,6 +85,7 @@ trimmed as (
         _load_batch_id as load_batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _loaded_at as loaded_at,
         {{ clean_text('plan_id') }} as plan_id,
         {{ clean_text('plan_name') }} as plan_name,
         {{ clean_text('product_name') }} as product_name,
@@ -113,12 +121,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['plan_id']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['plan_id']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -147,9 +166,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

@@ -66,6 +66,9 @@
     {'column': 'discount_amount', 'reason': 'negative_amount', 'when': 'discount_amount < 0'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('event_id')] -%}
+
 with
 
 raw_subscription_events as (
@@ -86,7 +89,10 @@ raw_subscription_events as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'subscription_events') }}
+    from {{ billing_relation('subscription_events') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('subscription_events'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -142,12 +148,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['event_id']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['event_id']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -181,9 +198,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )

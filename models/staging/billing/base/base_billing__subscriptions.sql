@@ -30,6 +30,9 @@
     {'column': 'auto_renew', 'reason': 'unparseable_value', 'when': 'auto_renew_text is not null and auto_renew is null'},
 ] -%}
 
+{#- The key as the checks below normalise it, on the raw columns (incremental runs). -#}
+{%- set key_expressions = [clean_text('subscription_id')] -%}
+
 with
 
 raw_subscriptions as (
@@ -45,7 +48,10 @@ raw_subscriptions as (
         _source_file,
         _source_row_number,
         _loaded_at
-    from {{ source('billing', 'subscriptions') }}
+    from {{ billing_relation('subscriptions') }}
+    {%- if is_incremental() %}
+    where {{ new_or_touched_rows(billing_relation('subscriptions'), key_expressions) }}
+    {%- endif %}
 
 ),
 
@@ -87,12 +93,23 @@ checked as (
 
 ),
 
+{# A row whose key a later batch holds again is superseded (docs/incremental.md):
+    neither staged nor rejected, and left out of the duplicate-key check. #}
+batches_compared as (
+
+    select
+        *,
+        {{ is_superseded(['subscription_id']) }} as is_superseded
+    from checked
+
+),
+
 duplicates_flagged as (
 
     select
         *,
         {{ is_duplicate_key(['subscription_id']) }} as is_duplicate_key
-    from checked
+    from batches_compared
 
 ),
 
@@ -118,9 +135,11 @@ final as (
         reject_column,
         reject_reason,
         reject_value,
+        is_superseded,
         load_batch_id,
         source_file,
-        source_row_number
+        source_row_number,
+        loaded_at
     from verdicts
 
 )
