@@ -8,48 +8,19 @@
 #}
 {%- set as_of_setting = setting('as_of_date') -%}
 
-with subscription_events as (
+with
 
-    select recorded_at from {{ ref('stg_billing__subscription_events') }}
-
-),
-
-invoices as (
-
-    select issued_at from {{ ref('stg_billing__invoices') }}
-
-),
-
-payments as (
-
-    select occurred_at from {{ ref('stg_billing__payments') }}
-
-),
-
-customers as (
-
-    select created_at from {{ ref('stg_billing__customers') }}
-
-),
-
-marketing_spend as (
-
-    select spend_date from {{ ref('stg_billing__marketing_spend') }}
-
-),
+{{ as_of_activity_ctes() }}
 
 activity as (
 
-    select recorded_at as activity_at from subscription_events
+    {%- for source in as_of_activity_sources() %}
+    {#- Every dating column as a timestamp: a day's spend counts as that day's activity. #}
+    select cast({{ source.column }} as {{ dbt.type_timestamp() }}) as activity_at from {{ source.table }}
+    {%- if not loop.last %}
     union all
-    select issued_at as activity_at from invoices
-    union all
-    select occurred_at as activity_at from payments
-    union all
-    select created_at as activity_at from customers
-    union all
-    {#- A day's spend counts as that day's activity. #}
-    select cast(spend_date as {{ dbt.type_timestamp() }}) as activity_at from marketing_spend
+    {%- endif %}
+    {%- endfor %}
 
 ),
 

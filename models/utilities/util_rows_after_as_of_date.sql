@@ -14,91 +14,33 @@ with as_of as (
 
 ),
 
-subscription_events as (
-
-    select recorded_at from {{ ref('stg_billing__subscription_events') }}
-
-),
-
-invoices as (
-
-    select issued_at from {{ ref('stg_billing__invoices') }}
-
-),
-
-payments as (
-
-    select occurred_at from {{ ref('stg_billing__payments') }}
-
-),
-
-customers as (
-
-    select created_at from {{ ref('stg_billing__customers') }}
-
-),
-
-marketing_spend as (
-
-    select spend_date from {{ ref('stg_billing__marketing_spend') }}
-
-),
+{{ as_of_activity_ctes() }}
 
 dated_rows as (
 
+    {%- for source in as_of_activity_sources() %}
     select
-        'subscription_events' as table_name,
-        'recorded_at' as date_column,
-        cast(recorded_at as date) as row_date
-    from subscription_events
+        '{{ source.table }}' as table_name,
+        '{{ source.column }}' as date_column,
+        cast({{ source.column }} as date) as row_date
+    from {{ source.table }}
+    {%- if not loop.last %}
     union all
-    select
-        'invoices' as table_name,
-        'issued_at' as date_column,
-        cast(issued_at as date) as row_date
-    from invoices
-    union all
-    select
-        'payments' as table_name,
-        'occurred_at' as date_column,
-        cast(occurred_at as date) as row_date
-    from payments
-    union all
-    select
-        'customers' as table_name,
-        'created_at' as date_column,
-        cast(created_at as date) as row_date
-    from customers
-    union all
-    select
-        'marketing_spend' as table_name,
-        'spend_date' as date_column,
-        spend_date as row_date
-    from marketing_spend
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
 tables as (
 
+    {%- for source in as_of_activity_sources() %}
     select
-        'subscription_events' as table_name,
-        'recorded_at' as date_column
+        '{{ source.table }}' as table_name,
+        '{{ source.column }}' as date_column
+    {%- if not loop.last %}
     union all
-    select
-        'invoices' as table_name,
-        'issued_at' as date_column
-    union all
-    select
-        'payments' as table_name,
-        'occurred_at' as date_column
-    union all
-    select
-        'customers' as table_name,
-        'created_at' as date_column
-    union all
-    select
-        'marketing_spend' as table_name,
-        'spend_date' as date_column
+    {%- endif %}
+    {%- endfor %}
 
 ),
 

@@ -56,3 +56,16 @@ def test_cac_payback_and_unknown_spend_are_computed_once():
     for name in ("fct_acquisition_monthly", "fct_saas_kpis_monthly"):
         text = (ROOT / "models" / "marts" / "kpis" / f"{name}.sql").read_text()
         assert "ref('int_acquisition_costs_monthly')" in text, name
+
+
+def test_the_as_of_dates_activity_sources_are_listed_once():
+    """Which dated rows set the as-of date is one list (macros/utilities/as_of_activity.sql):
+    util_as_of_date and util_rows_after_as_of_date read it instead of naming the staged
+    models, so a source added to one cannot be missing from the other."""
+    listed = (ROOT / "macros/utilities/as_of_activity.sql").read_text()
+    for model in ("util_as_of_date", "util_rows_after_as_of_date"):
+        sql = (ROOT / f"models/utilities/{model}.sql").read_text()
+        assert "as_of_activity_sources()" in sql, model
+        assert "ref(" not in sql.replace("ref('util_as_of_date')", ""), model
+    for staged in re.findall(r"'model': '(\w+)'", listed):
+        assert (ROOT / f"models/staging/billing/{staged}.sql").exists(), staged
