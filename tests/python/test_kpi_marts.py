@@ -21,12 +21,23 @@ pytestmark = pytest.mark.slow
 
 # The KPI marts and everything upstream, with only the tests whose parents are all
 # built (other marts' tests that merely touch a shared utility are left out).
-KPI_MODELS = ["--select", "+path:models/marts/kpis", "--indirect-selection", "cautious"]
+KPI_MODELS = [
+    "--select",
+    "+path:models/marts/kpis",
+    "util_rows_after_as_of_date",
+    "--indirect-selection",
+    "cautious",
+]
+# The worked cases end on 2025-03-31. Every dated row counts toward a derived as-of
+# date (docs/conventions.md, "The as-of date"), so the stray April spend row would
+# move it: the date is set, and that row is reported as left out instead.
+AS_OF = ["--vars", '{"as_of_date": "2025-03-31"}']
 
 # All case customers are acquired through paid_search. 1,050 USD in January 2024;
 # EUR 100 on 2024-03-05 converts at the rate of that day (1.05, set 2024-02-10),
 # not March's month-end rate (1.08); `events` spends without acquiring anyone;
-# the April 2025 row is after the as-of date (2025-03-31) and is not reported.
+# the April 2025 row is after the as-of date (set: 2025-03-31), so it is in no month
+# and util_rows_after_as_of_date reports it.
 MARKETING_SPEND = [
     ("2024-01-15", "paid_search", "1050.00", "USD"),
     ("2024-03-05", "paid_search", "100.00", "EUR"),
@@ -65,7 +76,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     write_marketing_spend(data)
     warehouse = Warehouse(root)
     warehouse.load(data)
-    result = warehouse.dbt("build", *KPI_MODELS)
+    result = warehouse.dbt("build", *KPI_MODELS, *AS_OF)
     assert result.returncode == 0, dbt_output(result)[-5000:]
     return warehouse
 
@@ -161,10 +172,16 @@ def test_cac_and_payback(built: Warehouse) -> None:
         "events": [Decimal("50.00"), 0, None, None],
         "all": [Decimal("155.00"), 1, Decimal("155.00"), Decimal("1.550000")],
     }
-    # Spend after the as-of date is in no month.
+    # Spend after the as-of date is in no month, and is reported as left out.
     assert built.query("select sum(marketing_spend) from marts.fct_saas_kpis_monthly") == [
         (Decimal("1205.00"),)
     ]
+    assert built.query(
+        """
+        select rows_after_as_of_date, first_date_after, last_date_after
+        from utilities.util_rows_after_as_of_date where table_name = 'marketing_spend'
+        """
+    ) == [(1, datetime.date(2025, 4, 2), datetime.date(2025, 4, 2))]
 
 
 def test_cohorts_are_the_new_customers(built: Warehouse) -> None:
