@@ -23,7 +23,7 @@ TEST_DIR ?= build/test
 PORT ?= 8501
 
 .PHONY: help setup setup-spark test-spark lock test-fast demo publish check test lint lint-python lint-sql \
-	lint-models contracts release-contracts dbt-test quality pytest dashboard browser screenshots clean
+	lint-models contracts release-contracts dbt-test quality pytest pytest-duckdb dashboard browser screenshots clean
 
 help: ## Show this help
 	@echo "Recurring Revenue Warehouse"
@@ -90,7 +90,10 @@ dashboard: setup ## Serve the KPI dashboard of the published warehouse (PORT=850
 check: setup ## Run the quality suites on the published warehouse (HTML report)
 	$(BIN)/rrw check
 
-test: setup lint contracts dbt-test quality pytest ## Run the whole test suite (lint, contracts, main job, checks, pytest with Spark)
+# The Spark tests start first and run beside everything else (tests/with-spark-tests).
+test: setup setup-spark browser ## Run the whole test suite (lint, contracts, main job, checks, pytest with Spark)
+	BIN=$(BIN) TEST_DIR=$(TEST_DIR) tests/with-spark-tests \
+		$(MAKE) --no-print-directory lint contracts dbt-test quality pytest-duckdb
 	@echo "All checks passed."
 
 lint: lint-python lint-sql lint-models ## Lint Python, SQL, YAML and the models' docs and tests
@@ -147,19 +150,16 @@ test-spark: setup-spark ## On Spark: load and dbt build SPARK_CUSTOMERS demo cus
 	RRW_SPARK_DIR=$(TEST_DIR)/spark DBT_TARGET_PATH=$(TEST_DIR)/spark-target $(BIN)/rrw build --target spark
 	$(BIN)/pytest -m spark
 
-# The Spark tests (pytest -m spark: the DuckDB = Spark equality builds and the
-# cluster test) spend most of their time starting Spark and planning statements,
-# so they run beside the other tests, not after them: on 2 cores the whole suite
-# then takes about as long as its longer half. Their output follows the others'.
-pytest: setup-spark browser ## Python tests (loader, generator, integration builds, dashboard, Spark)
+# The Python tests but the Spark ones, on both cores (pytest-xdist; one test file
+# per worker, so a file's module fixtures are built once).
+PYTEST_WORKERS ?= 2
+
+pytest-duckdb: setup browser ## Python tests on DuckDB (loader, generator, integration builds, dashboard)
 	mkdir -p $(TEST_DIR)
-	rm -rf $(TEST_DIR)/pytest-spark
-	RRW_REQUIRE_SPARK=1 $(BIN)/pytest -m spark --basetemp=$(TEST_DIR)/pytest-spark > $(TEST_DIR)/pytest-spark.log 2>&1 & spark=$$!; \
-	status=0; $(BIN)/pytest -m 'not spark' || status=$$?; \
-	spark_status=0; wait $$spark || spark_status=$$?; \
-	echo "== pytest -m spark (log: $(TEST_DIR)/pytest-spark.log) =="; cat $(TEST_DIR)/pytest-spark.log; \
-	if [ $$status -ne 0 ] || [ $$spark_status -ne 0 ]; then \
-		echo "pytest failed: other tests exit $$status, Spark tests exit $$spark_status"; exit 1; fi
+	$(BIN)/pytest -m 'not spark' -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+
+pytest: setup-spark browser ## Python tests, with the Spark ones beside the others
+	BIN=$(BIN) TEST_DIR=$(TEST_DIR) tests/with-spark-tests $(MAKE) --no-print-directory pytest-duckdb
 
 clean: ## Remove build output, generated data and warehouses
 	rm -rf target logs build data warehouse

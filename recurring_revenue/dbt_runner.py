@@ -30,17 +30,24 @@ def run_dbt(
     project_dir: Path = PROJECT_DIR,
     capture: bool = False,
     on_line: Callable[[str], None] | None = None,
+    workdir: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `dbt <args>` in the project directory; the profile comes from there too.
 
     By default dbt writes to the terminal; `capture` returns its output instead, and
     `on_line` receives each line as it comes (and returns the output too).
+
+    `workdir` runs dbt in that folder instead, with a relative `$RRW_DUCKDB_PATH`
+    handed over unchanged (taken from `workdir`). dbt's partial-parse state includes
+    the warehouse path, so warehouses built this way in folders of the same layout
+    can share one parse (the tests do).
     """
     full_env = {**os.environ, **(env or {})}
     # dbt runs in the project folder: give it the warehouse path the caller means,
     # a relative one taken from the caller's working folder (settings.database_path).
     path = full_env.get("RRW_DUCKDB_PATH") or str(database_path())
-    full_env["RRW_DUCKDB_PATH"] = absolute_database(path)
+    if workdir is None or Path(path).is_absolute():
+        full_env["RRW_DUCKDB_PATH"] = absolute_database(path)
     # The spark target (docs/spark.md): the loader's metastore folder, Spark on loopback.
     configured = full_env.get("RRW_SPARK_DIR")
     full_env["RRW_SPARK_DIR"] = str(
@@ -53,7 +60,7 @@ def run_dbt(
     if on_line is None:
         return subprocess.run(
             command,
-            cwd=project_dir,
+            cwd=workdir or project_dir,
             env=full_env,
             text=True,
             capture_output=capture,
@@ -65,7 +72,7 @@ def run_dbt(
     lines: list[str] = []
     with subprocess.Popen(
         command,
-        cwd=project_dir,
+        cwd=workdir or project_dir,
         env=full_env,
         text=True,
         stdout=subprocess.PIPE,

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse import run_dbt_shared_parse
 
 from recurring_revenue.contract import TABLES
 from recurring_revenue.dbt_runner import run_dbt
@@ -251,7 +252,8 @@ class Daily:
         }
 
     def build(self, root: Path, *extra: str) -> None:
-        result = run_dbt([*BUILD_WITHOUT_TESTS, *extra], env=self.env(root), capture=True)
+        args = [*BUILD_WITHOUT_TESTS, *extra]
+        result = run_dbt_shared_parse(args, root, root / "warehouse.duckdb")
         assert result.returncode == 0, (result.stdout or "")[-5000:]
 
     def exports(self, root: Path, name: str) -> dict[str, str]:

@@ -53,6 +53,28 @@ def test_dbt_gets_the_absolute_path_although_it_runs_in_the_project_folder(
     assert seen["env"]["RRW_DUCKDB_PATH"] == str(tmp_path / "other.duckdb")  # type: ignore[index]
 
 
+def test_dbt_in_a_workdir_keeps_a_relative_path_so_warehouses_share_a_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `workdir`, dbt runs there and a relative path stays relative: the profile
+    (part of dbt's partial-parse state) is the same for every folder of that layout."""
+    seen: dict[str, object] = {}
+
+    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        seen.update(kwargs)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    env = {"RRW_DUCKDB_PATH": "warehouse.duckdb"}
+    dbt_runner.run_dbt(["parse"], env=env, workdir=tmp_path)
+    assert seen["cwd"] == tmp_path
+    assert seen["env"]["RRW_DUCKDB_PATH"] == "warehouse.duckdb"  # type: ignore[index]
+
+    absolute = str(tmp_path / "elsewhere.duckdb")
+    dbt_runner.run_dbt(["parse"], env={"RRW_DUCKDB_PATH": absolute}, workdir=tmp_path)
+    assert seen["env"]["RRW_DUCKDB_PATH"] == absolute  # type: ignore[index]
+
+
 def test_dbt_gets_the_spark_folder_the_caller_means(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
