@@ -41,7 +41,7 @@ def test_models_with_a_billing_interval_value_use_the_macro():
         "models/intermediate/commitments/int_commitment_terms_valued.sql",
         "models/marts/mrr/fct_mrr_invoice_reconciliation_monthly.sql",
         "models/marts/core/dim_plans.sql",
-        "models/intermediate/subscriptions/int_subscription_states.sql",
+        "models/intermediate/subscriptions/int_subscription_states_valued.sql",
     ):
         text = (ROOT / name).read_text()
         assert "monthly_normalised(" in text or "months_per_interval(" in text, name

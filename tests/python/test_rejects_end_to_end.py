@@ -125,8 +125,9 @@ def _rewrite(path: Path, change: dict[str, str], where: tuple[str, str]) -> None
 
 def test_values_too_large_for_the_later_layers_are_rejected_in_staging(tmp_path: Path) -> None:
     """Issue 14, defect 4: a plan price of 99999999999999.99 and an event quantity of
-    20000000000 passed staging and stopped the build in int_subscription_states with a
-    decimal conversion error. Now both are `out_of_range` rejects and the build runs."""
+    20000000000 passed staging and stopped the build in the subscription timeline's
+    valuation with a decimal conversion error. Now both are `out_of_range` rejects and
+    the build runs."""
     data = worked_cases.write_dataset(tmp_path / "data")
     _rewrite(data / "plans.csv", {"unit_price": "99999999999999.99"}, ("plan_id", "p_week_10"))
     _rewrite(data / "subscription_events.csv", {"quantity": "20000000000"}, ("event_id", "e08_2"))
@@ -134,7 +135,7 @@ def test_values_too_large_for_the_later_layers_are_rejected_in_staging(tmp_path:
     warehouse.load(data)
     assert warehouse.dbt("seed").returncode == 0
     result = warehouse.dbt(
-        "run", "--select", "+int_subscription_states", vars_={"rejects_error_share": 1.0}
+        "run", "--select", "+int_subscription_states_valued", vars_={"rejects_error_share": 1.0}
     )
     assert result.returncode == 0, dbt_output(result)[-5000:]
     rejects = set(
@@ -147,7 +148,8 @@ def test_values_too_large_for_the_later_layers_are_rejected_in_staging(tmp_path:
         ("plans", "p_week_10", "unit_price", "out_of_range", "99999999999999.99"),
         ("subscription_events", "e08_2", "quantity", "out_of_range", "20000000000"),
     }
-    assert warehouse.query("select count(*) from intermediate.int_subscription_states")[0][0] > 0
+    valued = "select count(*) from intermediate.int_subscription_states_valued"
+    assert warehouse.query(valued)[0][0] > 0
 
 
 def test_a_typo_date_is_rejected_and_never_becomes_the_as_of_date(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ subscription_states as (
         list_unit_price,
         mrr_local,
         valid_from
-    from {{ ref('int_subscription_states') }}
+    from {{ ref('int_subscription_states_valued') }}
     where status <> 'cancelled'
 
 ),

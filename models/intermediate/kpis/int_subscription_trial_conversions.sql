@@ -14,7 +14,7 @@ with subscription_states as (
         status,
         mrr_local,
         valid_from
-    from {{ ref('int_subscription_states') }}
+    from {{ ref('int_subscription_states_valued') }}
 
 ),
 

@@ -19,7 +19,7 @@ with subscription_states as (
         is_free,
         valid_from,
         valid_to
-    from {{ ref('int_subscription_states') }}
+    from {{ ref('int_subscription_states_valued') }}
     where status <> 'cancelled'
 
 ),

@@ -4,7 +4,8 @@
     the past-due periods: every instant where either changes is a change point;
     the state at a change point is the last event's state, shown as past_due
     while an active subscription has an unrecovered failed charge. Consecutive
-    intervals with the same state are merged.
+    intervals with the same state are merged. What each state is worth (its
+    MRR) is `int_subscription_states_valued`.
 #}
 with subscription_events as (
 
@@ -222,7 +223,7 @@ points_at_instants as (
 
 ),
 
-valued as (
+states_with_plans as (
 
     select
         points_at_instants.subscription_id,
@@ -247,54 +248,10 @@ valued as (
     from points_at_instants
     inner join subscriptions
         on points_at_instants.subscription_id = subscriptions.subscription_id
-    {# A state without a known plan is kept (the timeline stays contiguous) at
-        MRR 0; the model's tests flag it. #}
+    {# A state without a known plan is kept (the timeline stays contiguous); it
+        is valued at MRR 0 and the model's tests flag it. #}
     left join plans
         on points_at_instants.plan_id = plans.plan_id
-
-),
-
-{# Value per billing interval: price x quantity, then the discounts, never
-    below zero (docs/conventions.md, MRR 3). #}
-interval_values as (
-
-    select
-        *,
-        cast(cast(unit_price as decimal(38, 8)) * quantity as decimal(38, 8)) as list_interval_value
-    from valued
-
-),
-
-with_discounts as (
-
-    select
-        *,
-        greatest(
-            cast(
-                list_interval_value * (100 - discount_percent) * 0.01 - discount_amount
-                as decimal(38, 8)
-            ),
-            cast(0 as decimal(38, 8))
-        ) as net_interval_value
-    from interval_values
-
-),
-
-monthly as (
-
-    select
-        *,
-        case
-            when status in ('active', 'past_due') and plan_id is not null
-                then {{ monthly_normalised('list_interval_value', 'billing_interval_unit', 'billing_interval_count') }}
-            else 0
-        end as list_mrr_local,
-        case
-            when status in ('active', 'past_due') and plan_id is not null
-                then {{ monthly_normalised('net_interval_value', 'billing_interval_unit', 'billing_interval_count') }}
-            else 0
-        end as mrr_local
-    from with_discounts
 
 ),
 
@@ -313,7 +270,7 @@ state_keys as (
             "cast(discount_amount as " ~ dbt.type_string() ~ ")", "'|'",
             "coalesce(cancellation_reason, '~')",
         ]) }} as state_key
-    from monthly
+    from states_with_plans
 
 ),
 
@@ -354,11 +311,8 @@ final as (
         list_unit_price,
         discount_percent,
         discount_amount,
-        cast(list_mrr_local as decimal(18, 6)) as list_mrr_local,
-        cast(mrr_local as decimal(18, 6)) as mrr_local,
         changed_at as valid_from,
         row_number() over (partition by subscription_id order by changed_at) as state_sequence,
-        status in ('active', 'past_due') and mrr_local = 0 as is_free,
         lead(changed_at) over (partition by subscription_id order by changed_at) as valid_to
     from changes
 

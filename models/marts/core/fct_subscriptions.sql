@@ -27,7 +27,7 @@ subscription_states as (
         mrr_local,
         valid_from,
         valid_to
-    from {{ ref('int_subscription_states') }}
+    from {{ ref('int_subscription_states_valued') }}
 
 ),
 
