@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     raw.customers from Stripe's `customer`: test-mode rows (livemode false) and
     test-clock customers are left out (counted in rpt_stripe__exclusions); deleted

@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     raw.invoice_line_items from Stripe's `invoice_line_item`. Lines with a
     temporary `sub_` id (an upcoming invoice's preview), test-mode lines and the
@@ -67,12 +67,12 @@ lines as (
 
     select
         invoice_line_item.*,
-        coalesce(invoice_line_item.price_id, invoice_line_item.plan_id) as line_price_id,
         invoice.currency,
         invoice.subtotal,
         invoice.tax,
         invoice.total,
         invoice._fivetran_synced,
+        coalesce(invoice_line_item.price_id, invoice_line_item.plan_id) as line_price_id,
         {{ is_integer_text('invoice_line_item.amount') }} as has_integer_amount
     from invoice_line_item
     left join invoice
@@ -143,16 +143,17 @@ typed as (
 weighted as (
 
     select
-        typed.*,
-        case when typed.amount_minor > 0 then typed.amount_minor else 0 end as tax_weight,
-        case when typed.amount_minor > 0 and typed.is_discountable then typed.amount_minor else 0 end as discount_weight,
-        case when {{ is_integer_text('typed.tax') }} then cast(typed.tax as decimal(18, 0)) else 0 end as invoice_tax,
+        *,
+        case when amount_minor > 0 then amount_minor else 0 end as tax_weight,
+        case when amount_minor > 0 and is_discountable then amount_minor else 0 end
+            as discount_weight,
+        case when {{ is_integer_text('tax') }} then cast(tax as decimal(18, 0)) else 0 end as invoice_tax,
         case
-            when {{ is_integer_text('typed.subtotal') }} and {{ is_integer_text('typed.total') }}
+            when {{ is_integer_text('subtotal') }} and {{ is_integer_text('total') }}
                 then greatest(
-                    cast(typed.subtotal as decimal(18, 0))
-                    + case when {{ is_integer_text('typed.tax') }} then cast(typed.tax as decimal(18, 0)) else 0 end
-                    - cast(typed.total as decimal(18, 0)),
+                    cast(subtotal as decimal(18, 0))
+                    + case when {{ is_integer_text('tax') }} then cast(tax as decimal(18, 0)) else 0 end
+                    - cast(total as decimal(18, 0)),
                     0
                 )
             else 0
@@ -164,7 +165,7 @@ weighted as (
 totals as (
 
     select
-        weighted.*,
+        *,
         sum(tax_weight) over (partition by invoice_id) as tax_weight_total,
         sum(discount_weight) over (partition by invoice_id) as discount_weight_total
     from weighted
@@ -174,7 +175,7 @@ totals as (
 floored as (
 
     select
-        totals.*,
+        *,
         case
             when tax_weight_total > 0
                 then {{ integer_divide('invoice_tax * tax_weight', 'tax_weight_total') }}
@@ -192,7 +193,7 @@ floored as (
 remainders as (
 
     select
-        floored.*,
+        *,
         invoice_tax * tax_weight - tax_floor * tax_weight_total as tax_remainder,
         invoice_discount * discount_weight - discount_floor * discount_weight_total as discount_remainder,
         sum(tax_floor) over (partition by invoice_id) as tax_floor_total,
@@ -204,12 +205,13 @@ remainders as (
 ranked as (
 
     select
-        remainders.*,
+        *,
         row_number() over (
-            partition by invoice_id order by case when tax_weight > 0 then 0 else 1 end, tax_remainder desc, id
+            partition by invoice_id order by case when tax_weight > 0 then 0 else 1 end, tax_remainder desc, id asc
         ) as tax_rank,
         row_number() over (
-            partition by invoice_id order by case when discount_weight > 0 then 0 else 1 end, discount_remainder desc, id
+            partition by invoice_id
+            order by case when discount_weight > 0 then 0 else 1 end, discount_remainder desc, id asc
         ) as discount_rank
     from remainders
 
@@ -218,7 +220,7 @@ ranked as (
 allocated as (
 
     select
-        ranked.*,
+        *,
         tax_floor + case
             when tax_weight > 0 and tax_rank <= invoice_tax - tax_floor_total then 1 else 0
         end as tax_minor,

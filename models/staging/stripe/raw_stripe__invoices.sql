@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     raw.invoices from Stripe's `invoice`: deleted invoices (Stripe deletes only
     drafts), test-mode and test-clock invoices are left out (counted in

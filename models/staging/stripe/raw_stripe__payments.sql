@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     raw.payments from Stripe: one row per charge attempt (`charge`) and one per
     refund (`refund`, never charge.amount_refunded, so nothing counts twice).

@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     raw.plans from Stripe's recurring prices: one plan per price (a legacy plan id
     is also a price id). One-time prices are not plans (their lines are one-time

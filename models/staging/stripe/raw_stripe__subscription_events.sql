@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     raw.subscription_events from Stripe, per contract subscription (subscription
     item), docs/stripe.md "Events":
@@ -120,9 +120,9 @@ plan_points as (
         row_number() over (partition by item_id order by point_at) as point_number
     from (
         select
-            plan_lines.*,
+            *,
             row_number() over (
-                partition by item_id, point_at order by point_recorded_at desc, plan_id
+                partition by item_id, point_at order by point_recorded_at desc, plan_id asc
             ) as rank_at_point
         from plan_lines
     ) as ranked_plan_lines
@@ -169,7 +169,7 @@ plan_changes as (
 versions_compared as (
 
     select
-        versions.*,
+        *,
         lag(has_scheduled_cancellation) over (
             partition by stripe_subscription_id order by version_start
         ) as previous_has_scheduled_cancellation,
@@ -326,20 +326,21 @@ lifecycle as (
 ),
 
 {# Discount points: set at each discount's start, cleared at its end. #}
+{%- set discount_start = 'cast(discount.' ~ adapter.quote('start') ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
 discounts as (
 
     select
         discount.id as discount_id,
         discount.subscription_id as stripe_subscription_id,
-        cast(discount.{{ adapter.quote('start') }} as {{ dbt.type_timestamp() }}) as start_at,
+        {{ discount_start }} as start_at,
         coalesce(
             cast(discount.{{ adapter.quote('end') }} as {{ dbt.type_timestamp() }}),
             case lower(coupon.duration)
-                when 'once' then {{ dbt.dateadd('month', 1, 'cast(discount.' ~ adapter.quote('start') ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
+                when 'once' then {{ dbt.dateadd('month', 1, discount_start) }}
                 when 'repeating' then {{ dbt.dateadd(
                     'month',
                     'cast(coupon.duration_in_months as ' ~ dbt.type_int() ~ ')',
-                    'cast(discount.' ~ adapter.quote('start') ~ ' as ' ~ dbt.type_timestamp() ~ ')',
+                    discount_start,
                 ) }}
             end
         ) as end_at,
@@ -443,6 +444,29 @@ all_events as (
 ),
 
 {# The plan in force at each event: the last plan point at or before it, else the initial plan. #}
+plan_in_force as (
+
+    select
+        all_events.item_id,
+        all_events.event_type,
+        all_events.effective_at,
+        all_events.recorded_at,
+        plan_points.plan_id,
+        plan_points.quantity,
+        row_number() over (
+            partition by
+                all_events.item_id, all_events.event_type,
+                all_events.effective_at, all_events.recorded_at
+            order by plan_points.point_at desc
+        ) as point_rank
+    from all_events
+    inner join plan_points
+        on
+            all_events.item_id = plan_points.item_id
+            and all_events.effective_at >= plan_points.point_at
+
+),
+
 events_with_plan as (
 
     select
@@ -452,24 +476,7 @@ events_with_plan as (
     from all_events
     inner join initial_plans
         on all_events.item_id = initial_plans.item_id
-    left join (
-        select
-            all_events.item_id,
-            all_events.event_type,
-            all_events.effective_at,
-            all_events.recorded_at,
-            plan_points.plan_id,
-            plan_points.quantity,
-            row_number() over (
-                partition by all_events.item_id, all_events.event_type, all_events.effective_at, all_events.recorded_at
-                order by plan_points.point_at desc
-            ) as point_rank
-        from all_events
-        inner join plan_points
-            on
-                all_events.item_id = plan_points.item_id
-                and plan_points.point_at <= all_events.effective_at
-    ) as plan_in_force
+    left join plan_in_force
         on
             all_events.item_id = plan_in_force.item_id
             and all_events.event_type = plan_in_force.event_type
@@ -480,6 +487,29 @@ events_with_plan as (
 ),
 
 {# The discount in force at each event: the last discount point at or before it. #}
+discount_in_force as (
+
+    select
+        events_with_plan.item_id,
+        events_with_plan.event_type,
+        events_with_plan.effective_at,
+        events_with_plan.recorded_at,
+        discount_points.discount_percent,
+        discount_points.discount_amount,
+        row_number() over (
+            partition by
+                events_with_plan.item_id, events_with_plan.event_type,
+                events_with_plan.effective_at, events_with_plan.recorded_at
+            order by discount_points.point_at desc, discount_points.discount_percent asc
+        ) as point_rank
+    from events_with_plan
+    inner join discount_points
+        on
+            events_with_plan.item_id = discount_points.item_id
+            and events_with_plan.effective_at >= discount_points.point_at
+
+),
+
 events_with_discount as (
 
     select
@@ -487,26 +517,7 @@ events_with_discount as (
         discount_in_force.discount_percent,
         discount_in_force.discount_amount
     from events_with_plan
-    left join (
-        select
-            events_with_plan.item_id,
-            events_with_plan.event_type,
-            events_with_plan.effective_at,
-            events_with_plan.recorded_at,
-            discount_points.discount_percent,
-            discount_points.discount_amount,
-            row_number() over (
-                partition by
-                    events_with_plan.item_id, events_with_plan.event_type,
-                    events_with_plan.effective_at, events_with_plan.recorded_at
-                order by discount_points.point_at desc, discount_points.discount_percent
-            ) as point_rank
-        from events_with_plan
-        inner join discount_points
-            on
-                events_with_plan.item_id = discount_points.item_id
-                and discount_points.point_at <= events_with_plan.effective_at
-    ) as discount_in_force
+    left join discount_in_force
         on
             events_with_plan.item_id = discount_in_force.item_id
             and events_with_plan.event_type = discount_in_force.event_type
@@ -536,7 +547,9 @@ final as (
         cast(discount_amount as {{ dbt.type_string() }}) as discount_amount,
         cancellation_reason,
         stripe_subscription_id,
-        {{ stripe_lineage('subscription_history', order_by='item_id, effective_at, recorded_at, event_type', synced=none) }}
+        {{ stripe_lineage(
+            'subscription_history', order_by='item_id, effective_at, recorded_at, event_type', synced=none
+        ) }}
     from events_with_discount
 
 )

@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     raw.subscriptions from Stripe: one contract subscription per subscription item,
     so a subscription with two items is two contract subscriptions whose MRR adds

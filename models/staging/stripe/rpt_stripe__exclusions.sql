@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     Every landed Stripe row the Stripe source layer leaves out on purpose, counted
     per table and reason, so nothing disappears without a word (docs/stripe.md,

@@ -1,4 +1,4 @@
-{{ config(enabled=setting('billing_source') == 'stripe') }}
+{{ config(enabled=stripe_source_enabled()) }}
 {#
     One row per observed version of each live-mode Stripe subscription: the
     versions of `subscription_history` in `_fivetran_start` order when the
@@ -25,11 +25,7 @@ kept as (
 
     select
         *,
-        {% if has_history -%}
-            cast(_fivetran_start as {{ dbt.type_timestamp() }}) as version_start
-        {%- else -%}
-            cast(created as {{ dbt.type_timestamp() }}) as version_start
-        {%- endif %}
+        cast({{ '_fivetran_start' if has_history else 'created' }} as {{ dbt.type_timestamp() }}) as version_start
     from versions
     where
         coalesce({{ stripe_flag('livemode') }}, true)
@@ -46,7 +42,8 @@ final as (
         cancellation_details_reason,
         lower(pause_collection_behavior) as pause_collection_behavior,
         coalesce({{ stripe_flag('cancel_at_period_end') }}, false) as is_cancel_at_period_end,
-        (coalesce({{ stripe_flag('cancel_at_period_end') }}, false) or cancel_at is not null) as has_scheduled_cancellation,
+        (coalesce({{ stripe_flag('cancel_at_period_end') }}, false) or cancel_at is not null)
+            as has_scheduled_cancellation,
         {{ 'true' if has_history else 'false' }} as is_from_history,
         cast(row_number() over (partition by id order by version_start) as {{ dbt.type_int() }}) as version_number,
         cast(
