@@ -198,6 +198,13 @@ def count(value: Any) -> str:
     return f"{int(value):,}"
 
 
+def help_text(meaning: str | None, value: Any, why_missing: str) -> str | None:
+    """A tile's tooltip: what it means, and why it is n/a when the value is NULL."""
+    if is_missing(value):
+        return f"{meaning} {why_missing}" if meaning else why_missing
+    return meaning
+
+
 def display_table(
     frame: pd.DataFrame,
     currency: str,
