@@ -1,12 +1,11 @@
 """Reading the published warehouse for the dashboard.
 
-Every query attaches the file read-only and detaches it before it returns: `rrw
-publish` replaces the file by rename while the dashboard is open, and a file kept
-attached would keep reading the old (unlinked) version. The attachment is made in
-one in-memory DuckDB instance that the process keeps (starting an instance costs
-about 0.1 s, attaching a file a few milliseconds), and queries are serialised by a
-lock: with the file detached between queries, the next one opens whatever file is
-at the path now.
+Every query opens its own read-only DuckDB connection and closes it before it
+returns: `rrw publish` replaces the file by rename while the dashboard is open, and
+a connection kept open would keep reading the old (unlinked) file. DuckDB also
+shares one database instance per file path among the connections of a process, so
+queries are serialised by a lock: with no connection open between queries, the
+next one opens whatever file is at the path now.
 
 Results are cached per publish: the key is the file's identity (inode, size,
 modification time), which every publish changes, so a reload after a publish reads
@@ -23,6 +22,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
+from recurring_revenue.readers import read_only
 
 #: The environment variable `rrw dashboard` passes the warehouse file in.
 DATABASE_VARIABLE = "RRW_DASHBOARD_DATABASE"
@@ -68,54 +69,25 @@ def publish_key(path: Path) -> PublishKey:
     return PublishKey(str(path), status.st_ino, status.st_size, status.st_mtime_ns)
 
 
-#: The in-memory instance the queries attach the warehouse file in (under _LOCK).
-_INSTANCE: duckdb.DuckDBPyConnection | None = None
-
-
 def read(key: PublishKey, sql: str, parameters: tuple[Any, ...] = ()) -> pd.DataFrame:
-    """Run one query with the file attached read-only for that query only (uncached)."""
+    """Run one query on a short-lived read-only connection (uncached)."""
     return read_many(key, [(sql, parameters)])[0]
 
 
 def read_many(key: PublishKey, queries: list[tuple[str, tuple[Any, ...]]]) -> list[pd.DataFrame]:
-    """Run queries in order with the file attached once, read-only, and detached after.
+    """Run queries in order on one short-lived read-only connection, closed after.
 
-    The file is attached in the process's own in-memory instance (never a
-    `duckdb.connect(path)`, which other code in the process could share and so pin to
-    an older publish), and detached before this returns. Its catalog is named after
-    the file's stem, as dbt-duckdb's views name it.
+    The connection is a fresh instance that attaches the file (`readers.read_only`),
+    so nothing else in the Streamlit process can pin it to an older publish.
     """
-    global _INSTANCE
-    path = Path(key.path)
     with _LOCK:
-        if not path.exists():
-            raise NoWarehouse(no_warehouse_message(path))
-        if _INSTANCE is None:
-            _INSTANCE = duckdb.connect(":memory:")
-            _INSTANCE.execute("SET TimeZone = 'UTC'")
-        connection = _INSTANCE
-        catalog = _identifier(path.stem)
-        # A detach that failed (an interrupted query) must not block the next attach.
-        connection.execute("USE memory")
-        connection.execute(f"DETACH DATABASE IF EXISTS {catalog}")
         try:
-            connection.execute(f"ATTACH {_literal(str(path))} AS {catalog} (READ_ONLY)")
+            with read_only(key.path) as connection:
+                return [
+                    connection.execute(sql, list(parameters)).df() for sql, parameters in queries
+                ]
         except duckdb.IOException as error:
-            raise NoWarehouse(no_warehouse_message(path)) from error
-        try:
-            connection.execute(f"USE {catalog}")
-            return [connection.execute(sql, list(parameters)).df() for sql, parameters in queries]
-        finally:
-            connection.execute("USE memory")
-            connection.execute(f"DETACH {catalog}")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+            raise NoWarehouse(no_warehouse_message(Path(key.path))) from error
 
 
 #: One row, `found`: whether the relation (schema, name) exists in the file.
