@@ -30,11 +30,12 @@ PAGES = (
 
 
 def command(port: int, host: str = DEFAULT_HOST) -> list[str]:
-    """The `streamlit run` command line of the dashboard."""
+    """The `streamlit run` command line of the dashboard (through `server`, which
+    imports the app's libraries before the server starts)."""
     return [
         sys.executable,
         "-m",
-        "streamlit",
+        "recurring_revenue.dashboard.server",
         "run",
         str(APP),
         "--server.address",

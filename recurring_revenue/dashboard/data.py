@@ -70,7 +70,12 @@ def publish_key(path: Path) -> PublishKey:
 
 
 def read(key: PublishKey, sql: str, parameters: tuple[Any, ...] = ()) -> pd.DataFrame:
-    """Run one query on a short-lived read-only connection (uncached).
+    """Run one query on a short-lived read-only connection (uncached)."""
+    return read_many(key, [(sql, parameters)])[0]
+
+
+def read_many(key: PublishKey, queries: list[tuple[str, tuple[Any, ...]]]) -> list[pd.DataFrame]:
+    """Run queries in order on one short-lived read-only connection, closed after.
 
     The connection is a fresh instance that attaches the file (`readers.read_only`),
     so nothing else in the Streamlit process can pin it to an older publish.
@@ -78,7 +83,9 @@ def read(key: PublishKey, sql: str, parameters: tuple[Any, ...] = ()) -> pd.Data
     with _LOCK:
         try:
             with read_only(key.path) as connection:
-                return connection.execute(sql, list(parameters)).df()
+                return [
+                    connection.execute(sql, list(parameters)).df() for sql, parameters in queries
+                ]
         except duckdb.IOException as error:
             raise NoWarehouse(no_warehouse_message(Path(key.path))) from error
 

@@ -61,50 +61,68 @@ def context() -> Context:
     path = data.database_path()
     try:
         key = data.publish_key(path)
-        settings = _settings(key)
-        months = _key_query(
-            key, "SELECT date_month FROM marts.fct_mrr_monthly ORDER BY date_month"
-        )["date_month"]
+        settings, months = _settings(key.path, key.inode, key.size, key.mtime_ns)
     except data.NoWarehouse as error:
         st.title("Recurring Revenue dashboard")
         st.warning(str(error))
         st.stop()
         raise  # st.stop() raises; this keeps type checkers informed.
-    return Context(
-        key=key, months=tuple(cast(datetime.date, _as_date(month)) for month in months), **settings
+    return Context(key=key, months=months, **settings)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _settings(
+    path: str, inode: int, size: int, mtime_ns: int
+) -> tuple[dict[str, Any], tuple[datetime.date, ...]]:
+    """The settings and months of one publish, read with the file attached once."""
+    key = data.PublishKey(path, inode, size, mtime_ns)
+    tables = data.read(
+        key,
+        "SELECT schema_name || '.' || table_name AS name FROM duckdb_tables() "
+        "WHERE database_name = current_database()",
     )
-
-
-def _settings(key: data.PublishKey) -> dict[str, Any]:
-    if _exists(key, "utilities", "util_report_settings"):
-        row = _key_query(
-            key,
-            "SELECT reporting_currency, as_of_date, as_of_month "
-            "FROM utilities.util_report_settings",
-        ).iloc[0]
+    present = set(tables["name"])
+    queries: list[tuple[str, tuple[Any, ...]]] = [
+        ("SELECT date_month FROM marts.fct_mrr_monthly ORDER BY date_month", ())
+    ]
+    if "utilities.util_report_settings" in present:
+        queries.append(
+            (
+                "SELECT reporting_currency, as_of_date, as_of_month "
+                "FROM utilities.util_report_settings",
+                (),
+            )
+        )
+    else:
+        # Warehouses built before the settings were recorded: the as-of month is the
+        # last month of the marts, the currency the project's default.
+        queries.append(("SELECT max(date_month) AS as_of_month FROM marts.fct_mrr_monthly", ()))
+    if "audit.publish_log" in present:
+        queries.append(
+            (
+                "SELECT CAST(max(published_at) AS VARCHAR) AS published_at FROM audit.publish_log",
+                (),
+            )
+        )
+    frames = data.read_many(key, queries)
+    months = tuple(cast(datetime.date, _as_date(month)) for month in frames[0]["date_month"])
+    row = frames[1].iloc[0]
+    if "utilities.util_report_settings" in present:
         currency, as_of_date, as_of_month = (
             str(row["reporting_currency"]),
             _as_date(row["as_of_date"]),
             _as_date(row["as_of_month"]),
         )
     else:
-        # Warehouses built before the settings were recorded: the as-of month is the
-        # last month of the marts, the currency the project's default.
-        row = _key_query(key, "SELECT max(date_month) AS as_of_month FROM marts.fct_mrr_monthly")
-        as_of_month = _as_date(row["as_of_month"].iloc[0])
-        currency, as_of_date = "USD", None
-    published_at = None
-    if _exists(key, "audit", "publish_log"):
-        log = _key_query(
-            key, "SELECT CAST(max(published_at) AS VARCHAR) AS published_at FROM audit.publish_log"
-        )
-        published_at = log["published_at"].iloc[0]
-    return {
+        currency, as_of_date, as_of_month = "USD", None, _as_date(row["as_of_month"])
+    published_at = frames[2]["published_at"].iloc[0] if len(frames) > 2 else None
+    settings = {
         "reporting_currency": currency,
         "as_of_date": as_of_date,
         "as_of_month": as_of_month,
         "published_at": None if pd.isna(published_at) else str(published_at),
     }
+    return settings, months
 
 
 def _as_date(value: Any) -> datetime.date | None:
@@ -178,6 +196,13 @@ def count(value: Any) -> str:
     if is_missing(value):
         return NOT_AVAILABLE
     return f"{int(value):,}"
+
+
+def help_text(meaning: str | None, value: Any, why_missing: str) -> str | None:
+    """A tile's tooltip: what it means, and why it is n/a when the value is NULL."""
+    if is_missing(value):
+        return f"{meaning} {why_missing}" if meaning else why_missing
+    return meaning
 
 
 def display_table(

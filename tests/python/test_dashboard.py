@@ -208,6 +208,40 @@ def test_month_filter_moves_the_overview_month(
     assert app.metric[0].value == f"USD {mrr:,.2f}"
 
 
+def test_a_null_kpi_shows_n_a_with_the_reason_in_its_tooltip(
+    published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month with no LTV (no logo churn in the 6 months before): "n/a" on the
+    overview's LTV:CAC tile and the acquisition page's LTV and LTV:CAC tiles, each
+    tooltip saying why."""
+    months = sorted(
+        row[0] for row in query(published, "SELECT date_month FROM marts.fct_saas_kpis_monthly")
+    )
+    without_ltv = [
+        row[0]
+        for row in query(
+            published, "SELECT date_month FROM marts.fct_saas_kpis_monthly WHERE ltv IS NULL"
+        )
+    ]
+    assert without_ltv, "the fixture has a month without LTV (its first months)"
+    month = max(without_ltv)
+    app = app_test(published, monkeypatch)
+    app.select_slider(key="month_range").set_value(
+        (months[0].strftime("%Y-%m"), month.strftime("%Y-%m"))
+    ).run()
+    assert not app.exception
+    tiles = {metric.label: metric for metric in app.metric}
+    assert tiles["LTV:CAC"].value == "n/a"
+    assert "n/a: needs a CAC" in tiles["LTV:CAC"].proto.help
+    app.switch_page("views/acquisition.py").run()
+    assert not app.exception
+    tiles = {metric.label: metric for metric in app.metric}
+    assert tiles["LTV"].value == "n/a"
+    assert "n/a: no paying customers, or no logo churn" in tiles["LTV"].proto.help
+    assert tiles["LTV:CAC"].value == "n/a"
+    assert "n/a: needs both an LTV and a CAC" in tiles["LTV:CAC"].proto.help
+
+
 def test_customers_behind_a_movement_show_no_personal_data(
     published: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

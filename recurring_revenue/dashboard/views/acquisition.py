@@ -115,26 +115,42 @@ unit = ui.query(
 latest = unit.iloc[-1]
 columns = st.columns(4)
 columns[0].metric(
-    "LTV", ui.money(latest["ltv"], currency), help="ARPA / average logo churn rate of 6 months."
+    "LTV",
+    ui.money(latest["ltv"], currency),
+    help=ui.help_text(
+        "ARPA / average logo churn rate of the 6 months before.",
+        latest["ltv"],
+        "n/a: no paying customers, or no logo churn in those 6 months (an unbounded lifetime).",
+    ),
 )
 columns[1].metric(
     "CAC",
     ui.money(latest["cac"], currency),
-    help="n/a: no marketing spend or no new customers this month."
-    if ui.is_missing(latest["cac"])
-    else "Marketing spend / new customers.",
+    help=ui.help_text(
+        "Marketing spend / new customers.",
+        latest["cac"],
+        "n/a: no marketing spend loaded or no new customers this month.",
+    ),
 )
 columns[2].metric(
     "LTV:CAC",
     ui.ratio(latest["ltv_to_cac"]),
-    help="n/a: needs both an LTV and a CAC." if ui.is_missing(latest["ltv_to_cac"]) else None,
+    help=ui.help_text(
+        "Lifetime value over customer acquisition cost.",
+        latest["ltv_to_cac"],
+        "n/a: needs both an LTV and a CAC.",
+    ),
 )
 columns[3].metric(
     "CAC payback",
-    "n/a"
+    ui.NOT_AVAILABLE
     if ui.is_missing(latest["cac_payback_months"])
     else f"{float(latest['cac_payback_months']):,.1f} months",
-    help="CAC / (new MRR per new customer x gross margin).",
+    help=ui.help_text(
+        "CAC / (new MRR per new customer x gross margin).",
+        latest["cac_payback_months"],
+        "n/a: no marketing spend loaded or no new customers this month.",
+    ),
 )
 ui.chart(
     alt.Chart(unit.dropna(subset=["ltv_to_cac"]))
