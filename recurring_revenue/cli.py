@@ -465,8 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="benchmark load and dbt build on generated data; print time and peak memory",
         description="Build the warehouse from generated data (cached per size and seed) and "
         "print, in one table per size, wall time and peak memory per phase (full load, the "
-        "MRR path, the full dbt build with every model and test, and the delta load and "
-        "incremental builds once they exist), beside a single hand-written DuckDB query "
+        "MRR path, the full dbt build with every model and test, one day's delta load and the "
+        "incremental dbt run and dbt build after it), beside a single hand-written DuckDB query "
         "computing the same customer-month MRR (the floor), with the MRR path's ratio to it "
         "and the ten slowest nodes of the full build. Also checks the MRR bridge identity at "
         "that size. The figures are also written to WORKDIR/bench-<customers>.json.",

@@ -71,13 +71,39 @@ class Run:
 
 @dataclass(frozen=True)
 class PhaseSpec:
-    """One row of the benchmark: its name, its command (None: not built yet) and
-    whether `--mrr-only` skips it."""
+    """One row of the benchmark: its name, its command (None: not built yet),
+    whether `--mrr-only` skips it, and an untimed step to run before it."""
 
     name: str
     argv: Callable[[Run], list[str]] | None
     full_build_only: bool = False
     note: str = ""
+    before: Callable[[Run], None] | None = None
+
+
+#: The day the benchmark data is generated as of; the delta is the day after it
+#: (`rrw generate --as-of`), the generator's default export day.
+AS_OF = "2026-09-29"
+
+
+def delta_folder(run: Run) -> Path:
+    """The next day's delta of the benchmark data (new and changed rows)."""
+    return run.data.with_name(run.data.name + "-delta")
+
+
+def _after_delta_copy(run: Run) -> Path:
+    return run.database.with_name(run.database.stem + "-after-delta.duckdb")
+
+
+def _keep_warehouse_after_delta(run: Run) -> None:
+    """Before the incremental models: keep the warehouse as the delta load left it."""
+    shutil.copyfile(run.database, _after_delta_copy(run))
+
+
+def _restore_warehouse_after_delta(run: Run) -> None:
+    """Before the incremental build with tests: the same starting point as the models
+    alone (the warehouse right after the delta load), so both see the same new rows."""
+    shutil.copyfile(_after_delta_copy(run), run.database)
 
 
 PHASES: list[PhaseSpec] = [
@@ -99,9 +125,23 @@ PHASES: list[PhaseSpec] = [
     ),
     PhaseSpec(FLOOR, None, note="measured inside its own process (run_floor)"),
     PhaseSpec(FULL_BUILD, lambda run: [*run.dbt, "build", *run.project], full_build_only=True),
-    PhaseSpec(DELTA_LOAD, None, note="pending: delta loads (issue 11, item 1)"),
-    PhaseSpec(INCREMENTAL_MODELS, None, True, "pending: incremental models (issue 11, item 2)"),
-    PhaseSpec(INCREMENTAL_BUILD, None, True, "pending: incremental models (issue 11, item 2)"),
+    PhaseSpec(
+        DELTA_LOAD,
+        lambda run: [*run.rrw, "load", "--append", str(delta_folder(run)), "--quiet"],
+        full_build_only=True,
+    ),
+    PhaseSpec(
+        INCREMENTAL_MODELS,
+        lambda run: [*run.dbt, "run", *run.project],
+        full_build_only=True,
+        before=_keep_warehouse_after_delta,
+    ),
+    PhaseSpec(
+        INCREMENTAL_BUILD,
+        lambda run: [*run.dbt, "build", *run.project],
+        full_build_only=True,
+        before=_restore_warehouse_after_delta,
+    ),
 ]
 
 
@@ -276,11 +316,13 @@ def benchmark(
             figures = f"{phase.seconds:.1f} s, peak {phase.peak_mb:,.0f} MB"
             progress(f"[{size:,}]   {phase.name}: {figures} {phase.detail}".rstrip())
 
-        if not (data / "payments.csv").exists():
+        if not (data / "payments.csv").exists() or not delta_folder(run).exists():
             progress(f"[{customers:,}] generating (cached in {data})")
             shutil.rmtree(data, ignore_errors=True)
+            shutil.rmtree(delta_folder(run), ignore_errors=True)
             generate = [*rrw, "generate", "--customers", str(customers), "--seed", str(seed)]
             generate += ["--out", str(data), "--bad-row-share", "0", "--quiet"]
+            generate += ["--as-of", AS_OF, "--delta-out", str(delta_folder(run))]
             run_phase("generate", generate, env)
         for suffix in ("", ".wal"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -289,6 +331,8 @@ def benchmark(
             if spec.full_build_only and not full_build:
                 continue
             progress(f"[{customers:,}] {spec.name}")
+            if spec.before is not None and spec.argv is not None:
+                spec.before(run)
             if spec.name == FLOOR:
                 record(run_floor(database, env))
             elif spec.argv is None:

@@ -13,6 +13,9 @@ snapshot. On top of that, the delta holds what a daily export really carries:
 - a few late-arriving rows: events effective in the three months before `as_of`
   and payments of its last week, held back from the snapshot and delivered in the
   delta (a backdated event restates history);
+  with a late event come the invoices of its subscription from its effective
+  day on, and their payments, so the data as of the day never bills a change its
+  events do not hold (its recurring lines reconcile with MRR);
 - corrected rows: a few customers with a new acquisition channel and country, and
   one FX rate of a past month with a corrected value.
 
@@ -127,11 +130,6 @@ def _split(
             f"CREATE TABLE {table} AS SELECT *, row_number() OVER () AS _row, "
             f"coalesce({day} = DATE '{next_day}', false) AS _in_delta FROM {reader}"
         )
-    # Lines go with their invoice (by id; the first invoice row of an id decides).
-    connection.execute(
-        "UPDATE invoice_line_items SET _in_delta = true WHERE invoice_id IN ("
-        "SELECT invoice_id FROM invoices GROUP BY invoice_id HAVING bool_and(_in_delta))"
-    )
     salt = _literal(f"rrw-delta-{seed}-")
     as_of_text = as_of.isoformat()
     # Late-arriving events: effective in the three months before as_of, held back.
@@ -142,6 +140,36 @@ def _split(
         "'discount_changed') AND try_cast(try_cast(effective_at AS TIMESTAMPTZ) AS DATE) "
         f"BETWEEN DATE '{as_of_text}' - INTERVAL 92 DAY AND DATE '{as_of_text}' - INTERVAL 60 DAY "
         f"ORDER BY md5({salt} || event_id) LIMIT {LATE_EVENTS})"
+    )
+    # What a late event caused arrives with it: the invoices of its subscription issued
+    # or billing service from its effective day on, and their payments. Otherwise the
+    # data as of the day would bill a change its events do not hold yet (the recurring
+    # lines would not reconcile with MRR from the event's month on).
+    connection.execute(
+        "CREATE TEMP TABLE late_events AS SELECT subscription_id, "
+        "try_cast(try_cast(effective_at AS TIMESTAMPTZ) AS DATE) AS effective_day "
+        "FROM subscription_events WHERE _in_delta AND coalesce("
+        f"try_cast(try_cast(recorded_at AS TIMESTAMPTZ) AS DATE) <> DATE '{next_day}', true)"
+    )
+    connection.execute(
+        "UPDATE invoices SET _in_delta = true WHERE invoice_id IN ("
+        "SELECT invoice_line_items.invoice_id FROM invoice_line_items "
+        "JOIN late_events ON invoice_line_items.subscription_id = late_events.subscription_id "
+        "JOIN invoices AS billed ON invoice_line_items.invoice_id = billed.invoice_id "
+        "WHERE try_cast(invoice_line_items.service_period_start AS DATE) "
+        ">= late_events.effective_day "
+        "OR try_cast(try_cast(billed.issued_at AS TIMESTAMPTZ) AS DATE) "
+        ">= late_events.effective_day)"
+    )
+    connection.execute(
+        "UPDATE payments SET _in_delta = true WHERE invoice_id IN ("
+        "SELECT invoice_id FROM invoices WHERE _in_delta AND coalesce("
+        f"try_cast(try_cast(issued_at AS TIMESTAMPTZ) AS DATE) <> DATE '{next_day}', true))"
+    )
+    # Lines go with their invoice (by id; the first invoice row of an id decides).
+    connection.execute(
+        "UPDATE invoice_line_items SET _in_delta = true WHERE invoice_id IN ("
+        "SELECT invoice_id FROM invoices GROUP BY invoice_id HAVING bool_and(_in_delta))"
     )
     # Late-arriving payments of the last week.
     connection.execute(

@@ -129,6 +129,7 @@ def test_a_new_phase_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     data = tmp_path / "data-5-seed1"
     data.mkdir()
     (data / "payments.csv").write_text("")
+    (tmp_path / "data-5-seed1-delta").mkdir()  # the cached day's delta: nothing to generate
     phases = [
         PhaseSpec("one", lambda run: ["true"]),
         PhaseSpec("later", None, note="pending: someone"),

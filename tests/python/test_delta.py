@@ -558,3 +558,47 @@ def test_a_killed_delta_publish_leaves_the_published_warehouse_and_the_next_reco
     shutil.copyfile(published, target / "warehouse.duckdb")
     shutil.copytree(root / "target", target / "target")
     assert daily.exports(target, "published") == daily.exports(clean, "clean")
+
+
+def assert_the_snapshot_bills_no_late_change(snapshot: Path, delta: Path, next_day: str) -> int:
+    """A late event's invoices (from its effective day on) and their payments arrive with it."""
+    header, events = read_csv(delta / "subscription_events.csv")
+    late = [
+        (row[header.index("subscription_id")], row[header.index("effective_at")][:10])
+        for row in events
+        if row[header.index("recorded_at")][:10] != next_day
+    ]
+    _, invoices = read_csv(snapshot / "invoices.csv")
+    issued = {row[0]: row[4][:10] for row in invoices}
+    header, lines = read_csv(snapshot / "invoice_line_items.csv")
+    for subscription, day in late:
+        billed = [
+            row
+            for row in lines
+            if row[header.index("subscription_id")] == subscription
+            and (
+                row[header.index("service_period_start")][:10] >= day
+                or issued.get(row[header.index("invoice_id")], "") >= day
+            )
+        ]
+        assert billed == [], f"the snapshot bills {subscription} after its late event of {day}"
+    _, payments = read_csv(snapshot / "payments.csv")
+    _, delta_invoices = read_csv(delta / "invoices.csv")
+    only_in_delta = {row[0] for row in delta_invoices} - set(issued)
+    assert [row for row in payments if row[1] in only_in_delta] == []
+    return len(late)
+
+
+def test_a_late_event_brings_the_invoices_it_caused_so_the_snapshot_reconciles(
+    tmp_path: Path,
+) -> None:
+    # Regression: 60 customers, seed 1, as of 2026-09-29 held back a plan change off a
+    # free plan but kept its paid invoices in the snapshot, so the recurring lines of
+    # the last three months did not reconcile with MRR (a constant difference).
+    snapshot, delta = tmp_path / "snapshot", tmp_path / "delta"
+    generate_with_delta(
+        snapshot, delta, customers=60, seed=1, as_of=date(2026, 9, 29), bad_row_share=0
+    )
+    assert assert_the_snapshot_bills_no_late_change(snapshot, delta, "2026-09-30") >= 1
+    _, lines = read_csv(delta / "invoice_line_items.csv")
+    assert any(row[2] == "SUB-0000016-1" for row in lines), "its invoices are in the delta"
