@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -191,9 +192,46 @@ class Ending(NamedTuple):
     at: int
 
 
-# event: (recorded, seq, effective, type, subscription_id, plan_id, quantity,
-#         unit price or None, discount percent or None, discount amount or None, reason)
-Event = tuple[int, int, int, str, str, str, int, int | None, int | None, int | None, str]
+class Event(NamedTuple):
+    """One subscription event as simulated, before it is written as a row.
+
+    Instants are seconds; money is in minor units. Events are written in
+    (`recorded`, `seq`) order: `seq` is the emit order, so ties keep it.
+    """
+
+    recorded: int
+    seq: int
+    effective: int
+    kind: str
+    sub_id: str
+    plan_id: str
+    qty: int
+    #: unit price override, None for the plan's price
+    price: int | None
+    #: discount percent, None for none
+    pct: int | None
+    #: fixed discount amount, None for none
+    off: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Period:
+    """One billing period of a paying subscription, as an action handler sees it."""
+
+    sub: Sub
+    model: str
+    start: int
+    stop: int
+    #: the period's end or the export day, whichever is first
+    horizon: int
+    invoice: Invoice
+    settlement: Settlement
+
+
+#: What an action handler returns: None to go on to the next period, an `Ending` when
+#: the subscription's simulation stops, or an instant the billing restarts from (resume).
+_Outcome = Ending | int | None
 
 
 class CustomerSimulation:
@@ -251,22 +289,22 @@ class CustomerSimulation:
     def event_rows(self) -> list[tuple[str, ...]]:
         customer_id = self.customer_id
         timestamp = self.timestamp
-        rows = []
-        for number, event in enumerate(sorted(self.events, key=lambda item: item[:2]), start=1):
-            recorded, _, effective, kind, sub_id, plan_id, qty, price, pct, off, reason = event
+        rows: list[tuple[str, ...]] = []
+        in_order = sorted(self.events, key=lambda event: (event.recorded, event.seq))
+        for number, event in enumerate(in_order, start=1):
             rows.append(
                 (
                     f"EV-{customer_id}-{number:04d}",
-                    sub_id,
-                    kind,
-                    timestamp(effective),
-                    timestamp(recorded),
-                    plan_id,
-                    str(qty),
-                    "" if price is None else money(price),
-                    "" if pct is None else str(pct),
-                    "" if off is None else money(off),
-                    reason,
+                    event.sub_id,
+                    event.kind,
+                    timestamp(event.effective),
+                    timestamp(event.recorded),
+                    event.plan_id,
+                    str(event.qty),
+                    "" if event.price is None else money(event.price),
+                    "" if event.pct is None else str(event.pct),
+                    "" if event.off is None else money(event.off),
+                    event.reason,
                 )
             )
         if len(rows) > 2 and self.rng.random() < P_OUT_OF_ORDER_FILE:
@@ -309,18 +347,18 @@ class CustomerSimulation:
 
     def emit(self, sub: Sub, kind: str, effective: int, recorded: int, reason: str = "") -> None:
         self.events.append(
-            (
-                recorded,
-                self.seq,
-                effective,
-                kind,
-                sub.sub_id,
-                sub.plan.plan_id,
-                sub.qty,
-                sub.price,
-                sub.pct,
-                sub.off,
-                reason,
+            Event(
+                recorded=recorded,
+                seq=self.seq,
+                effective=effective,
+                kind=kind,
+                sub_id=sub.sub_id,
+                plan_id=sub.plan.plan_id,
+                qty=sub.qty,
+                price=sub.price,
+                pct=sub.pct,
+                off=sub.off,
+                reason=reason,
             )
         )
         self.seq += 1
@@ -506,64 +544,111 @@ class CustomerSimulation:
                 if roll < threshold:
                     action = name
                     break
-            horizon = min(stop, end)
-            if action == "cancel_scheduled" and horizon - start > 2 * HOUR:
-                requested = start + rng.randrange(HOUR, horizon - start)
-                reason = rng.choice(VOLUNTARY_REASONS)
-                self.emit(sub, "cancellation_scheduled", stop, requested, reason)
-                if rng.random() < P_WITHDRAW and horizon - requested > 3 * HOUR:
-                    withdrawn = requested + rng.randrange(HOUR, horizon - requested - HOUR)
-                    self.emit(sub, "cancellation_withdrawn", withdrawn, withdrawn)
-                elif stop <= end:
-                    self.emit(sub, "cancelled", stop, stop, reason)
-                    return Ending("cancelled", stop)
-                else:
-                    return Ending("ongoing", end)
-            elif action == "cancel_now" and horizon - start > 3 * DAY:
-                at = start + rng.randrange(DAY, horizon - start - DAY)
-                recorded = at
-                if rng.random() < P_LATE_RECORD:
-                    recorded = min(at + rng.randint(1, 6) * DAY, horizon - HOUR)
-                self.emit(sub, "cancelled", at, recorded, rng.choice(VOLUNTARY_REASONS))
-                if rng.random() < 0.5:
-                    period_days = stop // DAY - start // DAY
-                    unused = stop // DAY - at // DAY
-                    ledger.refund(
-                        invoice,
-                        invoice.total * unused // period_days,
-                        recorded + rng.randint(600, DAY),
-                    )
-                return Ending("cancelled", at)
-            elif action == "upgrade" and horizon - start > 3 * DAY:
-                self._upgrade(sub, model, start, stop, horizon)
-            elif action == "downgrade" and stop <= end:
-                self._downgrade(sub, start, stop)
-            elif action == "to_free" and stop <= end:
-                sub.plan = self._plan("notely", "free", "monthly")
-                sub.qty = 1
-                sub.price = sub.pct = sub.off = None
-                sub.coupon_left = 0
-                sub.coupon_expiring = False
-                self.emit(sub, "plan_changed", stop, start + rng.randrange(HOUR, stop - start))
-                return Ending("free", stop)
-            elif action == "pause" and stop <= end:
-                resume = self._pause(sub, model, start, stop)
-                if isinstance(resume, Ending):
-                    return resume
-                anchor = resume
+            handler = _ACTION_HANDLERS.get(action)
+            period = _Period(sub, model, start, stop, min(stop, end), invoice, settlement)
+            outcome = None if handler is None else handler(self, period)
+            if isinstance(outcome, Ending):
+                return outcome
+            if outcome is not None:
+                anchor = outcome
                 k = 0
                 continue
-            elif action == "usage" and horizon - start > 2 * DAY:
-                self._extra_delivery(sub, start + rng.randrange(DAY, horizon - start))
-            elif action == "quantity" and stop <= end:
-                sub.qty += 1 if sub.qty == 1 or (sub.qty < 4 and rng.random() < 0.5) else -1
-                self.emit(sub, "quantity_changed", stop, start + rng.randrange(HOUR, stop - start))
-            elif action == "goodwill_refund" and invoice.status == "paid":
-                share = rng.randint(10, 50)
-                ledger.refund(
-                    invoice, invoice.total * share // 100, settlement.at + rng.randint(1, 20) * DAY
-                )
             k += 1
+
+    # -------------------------------------------------- actions, one per period
+    # Each handler does nothing (returns None) when its action does not fit the period.
+
+    def _act_cancel_scheduled(self, period: _Period) -> _Outcome:
+        rng = self.rng
+        sub, start, stop, horizon = period.sub, period.start, period.stop, period.horizon
+        if horizon - start <= 2 * HOUR:
+            return None
+        requested = start + rng.randrange(HOUR, horizon - start)
+        reason = rng.choice(VOLUNTARY_REASONS)
+        self.emit(sub, "cancellation_scheduled", stop, requested, reason)
+        if rng.random() < P_WITHDRAW and horizon - requested > 3 * HOUR:
+            withdrawn = requested + rng.randrange(HOUR, horizon - requested - HOUR)
+            self.emit(sub, "cancellation_withdrawn", withdrawn, withdrawn)
+            return None
+        if stop <= self.end:
+            self.emit(sub, "cancelled", stop, stop, reason)
+            return Ending("cancelled", stop)
+        return Ending("ongoing", self.end)
+
+    def _act_cancel_now(self, period: _Period) -> _Outcome:
+        rng = self.rng
+        sub, start, stop, horizon = period.sub, period.start, period.stop, period.horizon
+        if horizon - start <= 3 * DAY:
+            return None
+        invoice = period.invoice
+        at = start + rng.randrange(DAY, horizon - start - DAY)
+        recorded = at
+        if rng.random() < P_LATE_RECORD:
+            recorded = min(at + rng.randint(1, 6) * DAY, horizon - HOUR)
+        self.emit(sub, "cancelled", at, recorded, rng.choice(VOLUNTARY_REASONS))
+        if rng.random() < 0.5:
+            period_days = stop // DAY - start // DAY
+            unused = stop // DAY - at // DAY
+            self.ledger.refund(
+                invoice,
+                invoice.total * unused // period_days,
+                recorded + rng.randint(600, DAY),
+            )
+        return Ending("cancelled", at)
+
+    def _act_upgrade(self, period: _Period) -> _Outcome:
+        if period.horizon - period.start > 3 * DAY:
+            self._upgrade(period.sub, period.model, period.start, period.stop, period.horizon)
+        return None
+
+    def _act_downgrade(self, period: _Period) -> _Outcome:
+        if period.stop <= self.end:
+            self._downgrade(period.sub, period.start, period.stop)
+        return None
+
+    def _act_to_free(self, period: _Period) -> _Outcome:
+        sub, start, stop = period.sub, period.start, period.stop
+        if stop > self.end:
+            return None
+        sub.plan = self._plan("notely", "free", "monthly")
+        sub.qty = 1
+        sub.price = sub.pct = sub.off = None
+        sub.coupon_left = 0
+        sub.coupon_expiring = False
+        self.emit(sub, "plan_changed", stop, start + self.rng.randrange(HOUR, stop - start))
+        return Ending("free", stop)
+
+    def _act_pause(self, period: _Period) -> _Outcome:
+        if period.stop > self.end:
+            return None
+        return self._pause(period.sub, period.model, period.start, period.stop)
+
+    def _act_usage(self, period: _Period) -> _Outcome:
+        start, horizon = period.start, period.horizon
+        if horizon - start > 2 * DAY:
+            self._extra_delivery(period.sub, start + self.rng.randrange(DAY, horizon - start))
+        return None
+
+    def _act_quantity(self, period: _Period) -> _Outcome:
+        rng = self.rng
+        sub, start, stop = period.sub, period.start, period.stop
+        if stop > self.end:
+            return None
+        sub.qty += 1 if sub.qty == 1 or (sub.qty < 4 and rng.random() < 0.5) else -1
+        self.emit(sub, "quantity_changed", stop, start + rng.randrange(HOUR, stop - start))
+        return None
+
+    def _act_goodwill_refund(self, period: _Period) -> _Outcome:
+        invoice = period.invoice
+        if invoice.status != "paid":
+            return None
+        share = self.rng.randint(10, 50)
+        self.ledger.refund(
+            invoice,
+            invoice.total * share // 100,
+            period.settlement.at + self.rng.randint(1, 20) * DAY,
+        )
+        return None
 
     def _upgrade(self, sub: Sub, model: str, start: int, stop: int, horizon: int) -> None:
         """A mid-period upgrade: the new state from `at`, a proration and a credit line."""
@@ -896,3 +981,18 @@ class CustomerSimulation:
         ) // 1000
         if rng.random() < 0.3:
             sub.qty = max(1, sub.qty + rng.choice((-3, -2, -1, 1, 2, 3, 5)))
+
+
+#: The billing-period actions (drawn by `_actions`) and who plays each; an action not
+#: listed, or drawn as "", changes nothing that period.
+_ACTION_HANDLERS: dict[str, Callable[[CustomerSimulation, _Period], _Outcome]] = {
+    "cancel_scheduled": CustomerSimulation._act_cancel_scheduled,
+    "cancel_now": CustomerSimulation._act_cancel_now,
+    "upgrade": CustomerSimulation._act_upgrade,
+    "downgrade": CustomerSimulation._act_downgrade,
+    "to_free": CustomerSimulation._act_to_free,
+    "pause": CustomerSimulation._act_pause,
+    "usage": CustomerSimulation._act_usage,
+    "quantity": CustomerSimulation._act_quantity,
+    "goodwill_refund": CustomerSimulation._act_goodwill_refund,
+}

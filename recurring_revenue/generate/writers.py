@@ -18,6 +18,7 @@ import contextlib
 import csv
 import io
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,7 +33,7 @@ def _csv_line(row: Row) -> str:
     return buffer.getvalue()[:-1]
 
 
-def render_csv(rows: list[Row], columns: int) -> bytes:
+def render_csv(rows: Sequence[Row], columns: int) -> bytes:
     """Rows as CSV text (no header); the few fields that need quoting get it."""
     separators = columns - 1
     out: list[str] = []
@@ -139,7 +140,7 @@ class OutputFiles:
             self._partial(table).unlink(missing_ok=True)
 
 
-def write_csv_file(path: Path, header: tuple[str, ...], rows: list[Row]) -> None:
+def write_csv_file(path: Path, header: tuple[str, ...], rows: Sequence[Row]) -> None:
     """A small CSV file written in one go (the bad-row manifest)."""
     with open(path, "wb") as handle:
         handle.write((",".join(header) + "\n").encode("utf-8"))

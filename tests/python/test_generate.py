@@ -9,6 +9,7 @@ checked against an independent reading of docs/rejects.md.
 from __future__ import annotations
 
 import csv
+import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -1184,3 +1185,36 @@ def _reference_rejects(rows: Rows) -> Counter[tuple[str, ...]]:
                 key = "|".join(str(row[column] or "") for column in KEY_COLUMNS[table])
                 result[(table, key, verdict[0], verdict[1])] += 1
     return result
+
+
+def test_every_action_the_lifecycle_draws_has_one_handler() -> None:
+    """The per-period actions (HAZARDS) and the handler table name the same actions."""
+    from recurring_revenue.generate.lifecycle import _ACTION_HANDLERS, HAZARDS
+
+    drawn = {action for hazards in HAZARDS.values() for action in hazards}
+    assert drawn == set(_ACTION_HANDLERS), (
+        f"actions without a handler: {sorted(drawn - set(_ACTION_HANDLERS))}; "
+        f"handlers no business model draws: {sorted(set(_ACTION_HANDLERS) - drawn)}"
+    )
+
+
+def test_events_are_written_in_recorded_then_emit_order() -> None:
+    """Two events recorded at the same instant keep the order they were emitted in."""
+    from recurring_revenue.generate.lifecycle import CustomerSimulation, Event
+    from recurring_revenue.generate.values import DAY
+
+    day = date(2024, 1, 1).toordinal() * DAY
+    simulation = CustomerSimulation.__new__(CustomerSimulation)
+    simulation.customer_id = "0000001"
+    simulation.style = 0
+    simulation.rng = random.Random(0)  # draws no shuffle of the file's rows
+    simulation.events = [
+        Event(day + 200, 0, day + 200, "cancelled", "SUB-1", "P", 1, None, None, None, "voluntary"),
+        Event(day + 100, 2, day + 100, "plan_changed", "SUB-1", "P", 1, 1250, 10, None, ""),
+        Event(day + 100, 1, day + 100, "activated", "SUB-1", "P", 2, None, None, 300, ""),
+    ]
+    rows = simulation.event_rows()
+    assert [row[2] for row in rows] == ["activated", "plan_changed", "cancelled"]
+    assert [row[0] for row in rows] == ["EV-0000001-0001", "EV-0000001-0002", "EV-0000001-0003"]
+    assert rows[1][7:10] == ("12.50", "10", "")
+    assert rows[0][6] == "2" and rows[0][9] == "3.00"
