@@ -9,7 +9,18 @@ ones fill the other worker. The list holds the files that take more than a minut
 
 from __future__ import annotations
 
+import sys
+
 import pytest
+
+# pyspark (the spark extra) takes a process whose __main__ module has neither a spec
+# nor a file for its own doctest run, and exits (status 0) on importing Spark
+# Connect without grpc. An xdist worker's __main__ is such a module, and
+# great-expectations imports Spark Connect when pyspark is installed: the worker
+# would stop while collecting. Give __main__ a file (this one, harmless to run).
+_main = sys.modules["__main__"]
+if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
+    _main.__file__ = __file__
 
 LONGEST_FIRST = [
     "test_delta.py",
