@@ -43,6 +43,26 @@ def query(context: Context, sql: str, *parameters: Any) -> pd.DataFrame:
     return _cached(key.path, key.inode, key.size, key.mtime_ns, sql, tuple(parameters))
 
 
+def monthly(
+    context: Context,
+    sql: str,
+    first: datetime.date,
+    last: datetime.date,
+    column: str = "month",
+) -> pd.DataFrame:
+    """The rows of a query over every month whose `column` is in [first, last].
+
+    The query runs once per publish (cached) and the month range is cut here, so a
+    change of the month filter reads nothing from the warehouse: the monthly marts
+    hold one row per month (or per month and channel or cohort), a few thousand rows
+    even at a million customers.
+    """
+    frame = query(context, sql)
+    months = pd.to_datetime(frame[column])
+    chosen = (months >= pd.Timestamp(first)) & (months <= pd.Timestamp(last))
+    return frame.loc[chosen].reset_index(drop=True)
+
+
 def _key_query(key: data.PublishKey, sql: str, *parameters: Any) -> pd.DataFrame:
     return _cached(key.path, key.inode, key.size, key.mtime_ns, sql, tuple(parameters))
 

@@ -17,13 +17,13 @@ ui.header(
 currency = context.reporting_currency
 first, last = ui.month_range(context)
 
-acquisition = ui.query(
+acquisition = ui.monthly(
     context,
     """
     SELECT date_month AS month, acquisition_channel AS channel, marketing_spend, new_customers,
         new_mrr, cac, cac_payback_months
     FROM marts.fct_acquisition_monthly
-    WHERE date_month BETWEEN ? AND ? AND NOT is_all_channels
+    WHERE NOT is_all_channels
     ORDER BY date_month, acquisition_channel
     """,
     first,
@@ -101,12 +101,11 @@ with right:
     )
 
 st.subheader("LTV and LTV:CAC, all channels")
-unit = ui.query(
+unit = ui.monthly(
     context,
     """
     SELECT date_month AS month, ltv, cac, ltv_to_cac, cac_payback_months
     FROM marts.fct_saas_kpis_monthly
-    WHERE date_month BETWEEN ? AND ?
     ORDER BY date_month
     """,
     first,

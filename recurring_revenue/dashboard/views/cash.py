@@ -12,13 +12,12 @@ ui.header(context, "Cash", "What did we bill and collect, and what is still owed
 currency = context.reporting_currency
 first, last = ui.month_range(context)
 
-cash = ui.query(
+cash = ui.monthly(
     context,
     """
     SELECT date_month AS month, billings, collected, refunded, net_collected,
         failed_payment_attempts, failed_payment_amount, open_receivables, written_off
     FROM marts.fct_cash_monthly
-    WHERE date_month BETWEEN ? AND ?
     ORDER BY date_month
     """,
     first,

@@ -13,13 +13,12 @@ ui.header(context, "Churn and retention", "How many customers and how much MRR d
 currency = context.reporting_currency
 first, last = ui.month_range(context)
 
-kpis = ui.query(
+kpis = ui.monthly(
     context,
     """
     SELECT date_month AS month, logo_churn_rate, gross_mrr_churn_rate, net_mrr_churn_rate,
         nrr_12m, grr_12m, voluntary_churned_mrr, involuntary_churned_mrr
     FROM marts.fct_saas_kpis_monthly
-    WHERE date_month BETWEEN ? AND ?
     ORDER BY date_month
     """,
     first,
@@ -110,16 +109,16 @@ columns[1].metric(
 )
 
 st.subheader("Cohort retention")
-cohorts = ui.query(
+cohorts = ui.monthly(
     context,
     """
     SELECT cohort_month, months_since, cohort_size, logo_retention, revenue_retention
     FROM marts.fct_cohort_retention
-    WHERE cohort_month BETWEEN ? AND ?
     ORDER BY cohort_month, months_since
     """,
     first,
     last,
+    column="cohort_month",
 )
 if cohorts.empty:
     ui.empty("No cohorts in the selected range.")

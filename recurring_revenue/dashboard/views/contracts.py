@@ -46,14 +46,13 @@ else:
         )
     )
 
-monthly = ui.query(
+monthly = ui.monthly(
     context,
     """
     SELECT date_month AS month, terms_due, terms_renewed, terms_churned, terms_pending,
         arr_due, arr_renewed, price_change_arr, quantity_change_arr, renewal_rate,
         arr_renewal_rate, net_arr_renewal_rate
     FROM marts.fct_contract_renewals_monthly
-    WHERE date_month BETWEEN ? AND ?
     ORDER BY date_month
     """,
     first,

@@ -19,13 +19,12 @@ SOURCES = (
 
 for title, mart, month_column, size_column in SOURCES:
     st.subheader(title)
-    frame = ui.query(
+    frame = ui.monthly(
         context,
         f"""
         SELECT {month_column} AS month, {size_column} AS cohort, converted, conversion_rate,
             median_days_to_convert
         FROM marts.{mart}
-        WHERE {month_column} BETWEEN ? AND ?
         ORDER BY {month_column}
         """,
         first,

@@ -101,12 +101,11 @@ for tiles in rows:
         )
 
 st.subheader("MRR over time")
-history = ui.query(
+history = ui.monthly(
     context,
     """
     SELECT date_month AS month, ending_mrr AS mrr, paying_customers
     FROM marts.fct_mrr_monthly
-    WHERE date_month BETWEEN ? AND ?
     ORDER BY date_month
     """,
     first,
