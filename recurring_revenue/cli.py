@@ -323,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
         "load",
         help="load a folder of billing files into the warehouse's raw schema",
         description="Load a folder of <table>.csv / <table>.parquet files shaped as the raw "
-        "billing contract (docs/raw-contract.md) into the raw schema. All or nothing: a "
+        "export spec (docs/raw-spec.md) into the raw schema. All or nothing: a "
         "structural problem fails the load and leaves the earlier raw data intact.",
     )
     load.add_argument("folder", help="folder holding the files")

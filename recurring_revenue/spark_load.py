@@ -30,8 +30,8 @@ from typing import Any
 
 import duckdb
 
-from recurring_revenue.contract import LOAD_LOG_TABLE, RAW_SCHEMA, TABLES
 from recurring_revenue.load import LoadError, LoadInterrupted, LoadResult, TableLoad, load_folder
+from recurring_revenue.raw_spec import LOAD_LOG_TABLE, RAW_SCHEMA, TABLES
 from recurring_revenue.settings import spark_dir
 
 Progress = Callable[[str], None]

@@ -2,7 +2,7 @@
     An amount converted to the reporting currency with its rate, unrounded and
     widened first (DuckDB keeps a DECIMAL(18) product narrow and overflows past a
     million). When the rate is missing the query stops with the currency and the
-    date it was needed for, never a silent NULL (raw contract, fx_rates).
+    date it was needed for, never a silent NULL (raw export spec, fx_rates).
 #}
 {#- `needed_for`: a SQL text expression naming the date, e.g.
     "cast(spend_date as " ~ dbt.type_string() ~ ")" or
@@ -14,7 +14,7 @@
         when {{ rate }} is null and ({{ needed }})
             then {{ raise_sql_error(
                 "'No FX rate for ' || " ~ currency ~ " || ' on or before ' || " ~ needed_for
-                ~ " || ': add rates for this currency to fx_rates (docs/raw-contract.md).'"
+                ~ " || ': add rates for this currency to fx_rates (docs/raw-spec.md).'"
             ) }}
         else cast({{ amount }} as decimal(38, {{ amount_scale }})) * {{ rate }}
     end

@@ -1,4 +1,4 @@
-"""Deterministic demo billing data shaped as the raw billing contract (`rrw generate`).
+"""Deterministic demo billing data shaped as the raw export spec (`rrw generate`).
 
 Modules by job:
 

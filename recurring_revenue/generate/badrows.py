@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from recurring_revenue.generate.contract import column_index, key_column_name, record_key
+from recurring_revenue.generate.raw_spec import column_index, key_column_name, record_key
 
 Row = tuple[str, ...]
 ManifestRow = tuple[str, str, str, str]

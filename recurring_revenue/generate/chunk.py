@@ -19,13 +19,13 @@ from recurring_revenue.generate.badrows import (
     stochastic_count,
 )
 from recurring_revenue.generate.config import GeneratorConfig, stream
-from recurring_revenue.generate.contract import (
+from recurring_revenue.generate.lifecycle import CustomerSimulation, World
+from recurring_revenue.generate.raw_spec import (
     CUSTOMER_TABLES,
     KEY_COLUMNS,
     REJECT_REASONS,
     column_index,
 )
-from recurring_revenue.generate.lifecycle import CustomerSimulation, World
 from recurring_revenue.generate.writers import render
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from recurring_revenue.generate.contract import COLUMNS, TABLES
+from recurring_revenue.generate.raw_spec import COLUMNS, TABLES
 from recurring_revenue.generate.runner import generate
 
 Progress = Callable[[str], None]

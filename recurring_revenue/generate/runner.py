@@ -28,7 +28,9 @@ from recurring_revenue.generate.badrows import (
 from recurring_revenue.generate.catalogue import catalogue
 from recurring_revenue.generate.chunk import ChunkResult, ChunkTask, run_chunk
 from recurring_revenue.generate.config import GeneratorConfig, stream
-from recurring_revenue.generate.contract import (
+from recurring_revenue.generate.growth import signup_curve
+from recurring_revenue.generate.market import fx_first_day, fx_rows, marketing_rows
+from recurring_revenue.generate.raw_spec import (
     CUSTOMER_TABLES,
     GLOBAL_TABLES,
     MANIFEST_COLUMNS,
@@ -36,8 +38,6 @@ from recurring_revenue.generate.contract import (
     REJECT_REASONS,
     TABLES,
 )
-from recurring_revenue.generate.growth import signup_curve
-from recurring_revenue.generate.market import fx_first_day, fx_rows, marketing_rows
 from recurring_revenue.generate.values import date_text
 from recurring_revenue.generate.writers import OutputFiles, render, write_csv_file
 

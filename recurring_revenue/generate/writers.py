@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from recurring_revenue.generate.contract import COLUMNS, TABLES
+from recurring_revenue.generate.raw_spec import COLUMNS, TABLES
 
 Row = tuple[str, ...]
 

@@ -1,7 +1,7 @@
 """`rrw load`: load a folder of billing files into the warehouse's `raw` schema.
 
 The folder holds one file per contract table, `<table>.csv` or `<table>.parquet`
-(recurring_revenue.contract, docs/raw-contract.md). Every value is loaded as the
+(recurring_revenue.raw_spec, docs/raw-spec.md). Every value is loaded as the
 file's text; the loader only judges structure. A structural problem (a missing
 table, file or column, an unreadable file, a row with the wrong number of fields)
 fails the whole load with a message naming the file and the column or line. Value
@@ -43,12 +43,6 @@ from pathlib import Path
 import duckdb
 
 from recurring_revenue import settings
-from recurring_revenue.contract import (
-    LINEAGE_COLUMNS,
-    LOAD_LOG_TABLE,
-    RAW_SCHEMA,
-    TABLES,
-)
 from recurring_revenue.load.common import (
     _NOTHING_CHANGED,
     DELTA,
@@ -97,6 +91,12 @@ from recurring_revenue.load.warehouse import (
     _connect,
     _max_shrink_setting,
     _threads_setting,
+)
+from recurring_revenue.raw_spec import (
+    LINEAGE_COLUMNS,
+    LOAD_LOG_TABLE,
+    RAW_SCHEMA,
+    TABLES,
 )
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from recurring_revenue.contract import (
+from recurring_revenue.raw_spec import (
     RAW_SCHEMA,
     TABLES,
 )

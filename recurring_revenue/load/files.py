@@ -21,17 +21,17 @@ from typing import BinaryIO
 import pyarrow
 import pyarrow.parquet
 
-from recurring_revenue.contract import (
-    FILE_FORMATS,
-    LINEAGE_COLUMNS,
-    TABLES,
-    Table,
-)
 from recurring_revenue.load.common import (
     _NOTHING_CHANGED,
     LoadError,
     Progress,
     _first_line,
+)
+from recurring_revenue.raw_spec import (
+    FILE_FORMATS,
+    LINEAGE_COLUMNS,
+    TABLES,
+    Table,
 )
 
 #: Part of every batch id: bump it when the loader starts writing the same files differently,
@@ -87,7 +87,7 @@ def _inspect_folder(folder: Path, *, append: bool = False) -> _Plan:
         except (FileNotFoundError, NotADirectoryError):
             raise LoadError(
                 f"folder {folder} does not exist: pass the folder that holds the billing "
-                "files (<table>.csv or <table>.parquet, see docs/raw-contract.md)."
+                "files (<table>.csv or <table>.parquet, see docs/raw-spec.md)."
                 f"\n{_NOTHING_CHANGED}"
             ) from None
         if not folder.is_dir():
@@ -136,7 +136,7 @@ def _inspect_folder(folder: Path, *, append: bool = False) -> _Plan:
     if append and not plan.sources and not problems:
         problems.append(
             f"the delta folder {folder} holds no table file: put the new and changed rows "
-            "in <table>.csv or <table>.parquet files (docs/raw-contract.md)"
+            "in <table>.csv or <table>.parquet files (docs/raw-spec.md)"
         )
     if problems:
         raise LoadError(_problems_message(folder, problems))

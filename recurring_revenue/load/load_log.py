@@ -8,16 +8,16 @@ from pathlib import Path
 
 import duckdb
 
-from recurring_revenue.contract import (
-    LOAD_LOG_TABLE,
-    RAW_SCHEMA,
-)
 from recurring_revenue.load.common import (
     _ident,
     _raw,
     _table_names,
 )
 from recurring_revenue.load.files import _Plan
+from recurring_revenue.raw_spec import (
+    LOAD_LOG_TABLE,
+    RAW_SCHEMA,
+)
 
 
 @dataclass(frozen=True)

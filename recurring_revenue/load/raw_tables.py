@@ -16,10 +16,6 @@ from pathlib import Path
 
 import duckdb
 
-from recurring_revenue.contract import (
-    RAW_SCHEMA,
-    Table,
-)
 from recurring_revenue.load.common import (
     _NOTHING_CHANGED,
     LoadError,
@@ -30,6 +26,10 @@ from recurring_revenue.load.common import (
 )
 from recurring_revenue.load.files import (
     _Source,
+)
+from recurring_revenue.raw_spec import (
+    RAW_SCHEMA,
+    Table,
 )
 
 _REJECTS_LIMIT = 100

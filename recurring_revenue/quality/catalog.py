@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from recurring_revenue.contract import LOAD_LOG_TABLE, RAW_SCHEMA
 from recurring_revenue.dbt_runner import run_dbt
+from recurring_revenue.raw_spec import LOAD_LOG_TABLE, RAW_SCHEMA
 from recurring_revenue.readers import read_only
 
 #: Schemas the checks look at.

@@ -1,5 +1,5 @@
 """Rules shared by the suites: value ranges by column name, identifier and code formats,
-and the raw contract's amount and date-order rules.
+and the raw export spec's amount and date-order rules.
 
 The mart rules are generic on purpose: every public mart gets them from its column
 names, so a mart added tomorrow is checked without a line here. The first rule whose
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from recurring_revenue import contract
+from recurring_revenue import raw_spec
 
 #: An identifier as billing systems write them: no spaces, starts with a letter or digit.
 IDENTIFIER_REGEX = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
@@ -29,8 +29,8 @@ EMAIL_REGEX = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 #: A keyed SHA-256 in hex, as the marts store personal data.
 SHA256_REGEX = r"^[0-9a-f]{64}$"
 
-#: Reasons staging may give for rejecting a row (one list: the raw contract's).
-REJECT_REASONS = contract.REJECT_REASONS
+#: Reasons staging may give for rejecting a row (one list: the raw export spec's).
+REJECT_REASONS = raw_spec.REJECT_REASONS
 
 #: Customer movement types (docs/conventions.md, "Movements").
 MOVEMENT_TYPES = ("new", "expansion", "contraction", "churn", "reactivation", "unchanged")
@@ -131,7 +131,7 @@ def is_month_column(column: str, data_type: str) -> bool:
 
 @dataclass(frozen=True)
 class AmountRule:
-    """A raw contract amount that must not be negative (or must be above 0)."""
+    """A raw export spec amount that must not be negative (or must be above 0)."""
 
     column: str
     min_value: float = 0
@@ -142,7 +142,7 @@ class AmountRule:
     description: str = "is not negative"
 
 
-#: docs/raw-contract.md: amounts per table.
+#: docs/raw-spec.md: amounts per table.
 AMOUNT_RULES: dict[str, tuple[AmountRule, ...]] = {
     "plans": (AmountRule("unit_price"),),
     "subscription_events": (
@@ -156,10 +156,10 @@ AMOUNT_RULES: dict[str, tuple[AmountRule, ...]] = {
             "amount",
             only_when=" AND ".join(
                 f"lower(trim(line_type)) IS DISTINCT FROM '{line_type}'"
-                for line_type in contract.NEGATIVE_LINE_TYPES
+                for line_type in raw_spec.NEGATIVE_LINE_TYPES
             ),
             description="is not negative (except on "
-            + " and ".join(contract.NEGATIVE_LINE_TYPES)
+            + " and ".join(raw_spec.NEGATIVE_LINE_TYPES)
             + " lines)",
         ),
         AmountRule("discount_amount"),

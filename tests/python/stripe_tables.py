@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from recurring_revenue import contract
+from recurring_revenue import raw_spec
 
 TS = "TIMESTAMP"
 INT = "BIGINT"
@@ -233,7 +233,7 @@ def write_reference_folder(
     and the seven billing tables as header-only files (they are not read)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = {"fx_rates": list(fx_rates), "marketing_spend": list(marketing_spend)}
-    for table in contract.TABLES:
+    for table in raw_spec.TABLES:
         with (folder / f"{table.name}.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(table.column_names)

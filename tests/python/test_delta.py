@@ -38,12 +38,12 @@ import duckdb
 import pytest
 from warehouse import run_dbt_shared_parse
 
-from recurring_revenue.contract import TABLES
 from recurring_revenue.dbt_runner import run_dbt
 from recurring_revenue.generate.delta import generate_with_delta
 from recurring_revenue.load import DELTA, SNAPSHOT, LoadError, load_folder
 from recurring_revenue.publish import PublishPaths, export_marts, main_job
 from recurring_revenue.quality.catalog import load_manifest, public_marts
+from recurring_revenue.raw_spec import TABLES
 
 AS_OF = date(2026, 6, 30)
 CUSTOMERS = 300

@@ -22,7 +22,7 @@ import pytest
 
 from recurring_revenue.cli import main as cli_main
 from recurring_revenue.generate import generate
-from recurring_revenue.generate.contract import (
+from recurring_revenue.generate.raw_spec import (
     COLUMNS,
     KEY_COLUMNS,
     MANIFEST_COLUMNS,

@@ -18,8 +18,8 @@ import pyarrow.parquet
 import pytest
 
 from recurring_revenue import cli
-from recurring_revenue.contract import LINEAGE_COLUMNS, OPTIONAL_TABLES, TABLES
 from recurring_revenue.load import LoadError, Shrink, load_folder
+from recurring_revenue.raw_spec import LINEAGE_COLUMNS, OPTIONAL_TABLES, TABLES
 
 Rows = dict[str, list[dict[str, str]]]
 

@@ -16,8 +16,8 @@ import pytest
 import worked_cases
 from warehouse import Warehouse, dbt_output
 
-from recurring_revenue.contract import TABLES
 from recurring_revenue.generate import generate
+from recurring_revenue.raw_spec import TABLES
 
 pytestmark = pytest.mark.slow
 

@@ -13,13 +13,6 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from recurring_revenue.contract import (
-    LINEAGE_COLUMNS,
-    LOAD_LOG_TABLE,
-    RAW_SCHEMA,
-    TABLES,
-    Table,
-)
 from recurring_revenue.quality.catalog import WarehouseCatalog, quote, relation
 from recurring_revenue.quality.model import CheckSettings, TableSuite
 from recurring_revenue.quality.rules import (
@@ -28,6 +21,13 @@ from recurring_revenue.quality.rules import (
     IDENTIFIER_REGEX,
     RAW_COUNTRY_REGEX,
     RAW_CURRENCY_REGEX,
+)
+from recurring_revenue.raw_spec import (
+    LINEAGE_COLUMNS,
+    LOAD_LOG_TABLE,
+    RAW_SCHEMA,
+    TABLES,
+    Table,
 )
 
 _LOAD = "load the billing files with `rrw load FOLDER` (or the main job)"

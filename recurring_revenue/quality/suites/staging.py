@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from recurring_revenue.contract import RAW_SCHEMA, REQUIRED_TABLES, TABLES, Table
 from recurring_revenue.quality.catalog import WarehouseCatalog, quote, relation
 from recurring_revenue.quality.model import CheckSettings, TableSuite
 from recurring_revenue.quality.rules import (
@@ -18,6 +17,7 @@ from recurring_revenue.quality.rules import (
     DATE_ORDER_RULES,
     REJECT_REASONS,
 )
+from recurring_revenue.raw_spec import RAW_SCHEMA, REQUIRED_TABLES, TABLES, Table
 
 STAGING_SCHEMA = "staging"
 REJECTS = "stg_billing__rejects"

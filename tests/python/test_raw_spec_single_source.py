@@ -1,4 +1,4 @@
-"""The raw contract is defined once (`recurring_revenue.contract`); every other place
+"""The raw export spec is defined once (`recurring_revenue.raw_spec`); every other place
 that spells its tables, columns, enumerations or reject reasons must agree with it.
 
 A column, enumeration value or reject reason added in one place and not the others
@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recurring_revenue import contract
-from recurring_revenue.generate import contract as generated
+from recurring_revenue import raw_spec
+from recurring_revenue.generate import raw_spec as generated
 from recurring_revenue.quality import rules
 from recurring_revenue.settings import PROJECT_DIR
 
 STAGING = PROJECT_DIR / "models" / "staging" / "billing"
 DOCS = PROJECT_DIR / "docs"
-TABLES = {table.name: table for table in contract.TABLES}
+TABLES = {table.name: table for table in raw_spec.TABLES}
 ENUMS = [
     (table.name, column.name, set(column.accepted_values))
-    for table in contract.TABLES
+    for table in raw_spec.TABLES
     for column in table.columns
     if column.accepted_values
 ]
@@ -51,12 +51,12 @@ def test_the_source_declares_every_contract_table_and_column_in_order() -> None:
     declared = {
         table["name"]: [column["name"] for column in table.get("columns", [])]
         for table in source["tables"]
-        if table["name"] != contract.LOAD_LOG_TABLE
+        if table["name"] != raw_spec.LOAD_LOG_TABLE
     }
-    assert set(declared) == set(TABLES), "_billing__sources.yml tables vs contract.TABLES"
+    assert set(declared) == set(TABLES), "_billing__sources.yml tables vs raw_spec.TABLES"
     for name, table in TABLES.items():
-        assert declared[name] == [*table.column_names, *contract.LINEAGE_COLUMNS], (
-            f"_billing__sources.yml columns of {name} vs contract.TABLES"
+        assert declared[name] == [*table.column_names, *raw_spec.LINEAGE_COLUMNS], (
+            f"_billing__sources.yml columns of {name} vs raw_spec.TABLES"
         )
 
 
@@ -90,7 +90,7 @@ def test_accepted_values_tests_spell_the_contract_enumerations(
 
 
 def test_one_list_of_reject_reasons() -> None:
-    reasons = set(contract.REJECT_REASONS)
+    reasons = set(raw_spec.REJECT_REASONS)
     assert set(rules.REJECT_REASONS) == reasons, "quality/rules.py"
     ledger = _accepted_values(STAGING / "stg_billing__rejects.yml")
     assert ledger["reject_reason"] == reasons, "stg_billing__rejects.yml reject_reason values"
@@ -107,42 +107,40 @@ def test_staging_gives_only_contract_reasons_and_every_one_is_given() -> None:
     )
     given = set(re.findall(r"'reason': *'([a-z_]+)'", sql))
     given |= set(re.findall(r"'(duplicate_key)'", sql))
-    assert given <= set(contract.REJECT_REASONS), given - set(contract.REJECT_REASONS)
-    assert set(contract.REJECT_REASONS) <= given, set(contract.REJECT_REASONS) - given
+    assert given <= set(raw_spec.REJECT_REASONS), given - set(raw_spec.REJECT_REASONS)
+    assert set(raw_spec.REJECT_REASONS) <= given, set(raw_spec.REJECT_REASONS) - given
 
 
 def test_the_docs_list_every_table_with_its_key_and_columns_in_order() -> None:
-    raw_contract = (DOCS / "raw-contract.md").read_text(encoding="utf-8")
+    raw_contract = (DOCS / "raw-spec.md").read_text(encoding="utf-8")
     rows = {
         match.group(1): match.groups()[1:]
         for match in re.finditer(
             r"^\| `(\w+)` \| (yes|no) \| ([^|]+) \| ([^|]+) \|$", raw_contract, re.M
         )
     }
-    assert set(rows) == set(TABLES), "docs/raw-contract.md table list vs contract.TABLES"
+    assert set(rows) == set(TABLES), "docs/raw-spec.md table list vs raw_spec.TABLES"
     for name, table in TABLES.items():
         required, key, columns = rows[name]
-        assert (required == "yes") == table.required, f"docs/raw-contract.md: {name} required"
+        assert (required == "yes") == table.required, f"docs/raw-spec.md: {name} required"
         assert re.findall(r"`(\w+)`", key) == list(table.primary_key), f"docs: {name} key"
         listed = [column.strip() for column in columns.split(",")]
-        assert listed == list(table.column_names), f"docs/raw-contract.md: {name} columns"
+        assert listed == list(table.column_names), f"docs/raw-spec.md: {name} columns"
     for table_name, column, values in ENUMS:
         for value in values:
-            assert f"`{value}`" in raw_contract, (
-                f"docs/raw-contract.md: {table_name}.{column} {value}"
-            )
+            assert f"`{value}`" in raw_contract, f"docs/raw-spec.md: {table_name}.{column} {value}"
 
 
 def test_the_docs_explain_every_reject_reason() -> None:
     rejects = (DOCS / "rejects.md").read_text(encoding="utf-8")
-    for reason in contract.REJECT_REASONS:
+    for reason in raw_spec.REJECT_REASONS:
         assert f"`{reason}`" in rejects, f"docs/rejects.md does not explain {reason}"
 
 
 def test_negative_line_types_agree_everywhere() -> None:
     """v1.1: the line types that may carry a negative amount are spelled once."""
-    allowed = list(contract.NEGATIVE_LINE_TYPES)
-    assert set(allowed) <= set(contract.LINE_TYPES)
+    allowed = list(raw_spec.NEGATIVE_LINE_TYPES)
+    assert set(allowed) <= set(raw_spec.LINE_TYPES)
     sql = (STAGING / "base" / "base_billing__invoice_line_items.sql").read_text(encoding="utf-8")
     check = re.search(r"'when': \"amount < 0 and (line_type <> '\w+'(?: and )?)+\"", sql)
     assert check, "base_billing__invoice_line_items.sql: no negative_amount check on amount"
@@ -154,5 +152,5 @@ def test_negative_line_types_agree_everywhere() -> None:
     rejects = (DOCS / "rejects.md").read_text(encoding="utf-8")
     assert f"< 0 when `line_type` is not {spelled} -> `negative_amount`" in rejects, "rejects.md"
     description = TABLES["invoice_line_items"].column("amount").description
-    assert description.endswith("negative only for " + " and ".join(allowed)), "contract.py"
-    assert f"({contract.CONTRACT_VERSION})" in (DOCS / "raw-contract.md").read_text()
+    assert description.endswith("negative only for " + " and ".join(allowed)), "raw_spec.py"
+    assert f"({raw_spec.SPEC_VERSION})" in (DOCS / "raw-spec.md").read_text()

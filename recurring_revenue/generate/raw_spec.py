@@ -1,14 +1,14 @@
-"""The raw billing contract as the generator writes it: tables, columns, keys, rejects.
+"""The raw export spec as the generator writes it: tables, columns, keys, rejects.
 
 Tables, columns (names and order) and keys come from the project's one contract
-definition, `recurring_revenue.contract`. `REJECT_REASONS` lists, per table,
+definition, `recurring_revenue.raw_spec`. `REJECT_REASONS` lists, per table,
 every reason docs/rejects.md can give a row of that table; the bad-row injector
 writes each of them.
 """
 
 from __future__ import annotations
 
-from recurring_revenue import contract as shared
+from recurring_revenue import raw_spec as shared
 
 TABLES: tuple[str, ...] = tuple(table.name for table in shared.TABLES)
 COLUMNS: dict[str, tuple[str, ...]] = {table.name: table.column_names for table in shared.TABLES}

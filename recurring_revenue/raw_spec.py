@@ -1,7 +1,7 @@
-"""The raw billing contract (v1.1) as data: tables, columns in order, kinds and references.
+"""The raw export spec (v1.1) as data: tables, columns in order, kinds and references.
 
 One definition shared by the generator, the loader, the quality checks and the tests.
-The prose version is docs/raw-contract.md; which empty or malformed values staging
+The prose version is docs/raw-spec.md; which empty or malformed values staging
 rejects (and why) is docs/rejects.md.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CONTRACT_VERSION = "v1.1"
+SPEC_VERSION = "v1.1"
 
 RAW_SCHEMA = "raw"
 LOAD_LOG_TABLE = "_load_log"
@@ -67,7 +67,7 @@ class Table:
 
 #: Reasons staging may give for rejecting a row, the `reject_reason` of
 #: stg_billing__rejects (explained in docs/rejects.md; a test ties the SQL, the YAML,
-#: the generator and the docs to this list: test_contract_single_source.py).
+#: the generator and the docs to this list: test_raw_spec_single_source.py).
 REJECT_REASONS: tuple[str, ...] = (
     "missing_value",
     "unparseable_value",
