@@ -5,8 +5,13 @@ Read from dbt's manifest (a fresh `dbt parse` into a scratch folder, or --manife
 - every model has a description;
 - every model has at least one data test (generic or singular; unit tests are
   counted and shown but do not replace a data test);
-- every public mart declares its grain (a primary-key constraint, or a unique /
-  unique_combination_of_columns test) and describes and types every column;
+- every public mart enforces its model contract (dbt then checks its columns and
+  their types on every build), declares its grain (a primary-key constraint, or a
+  unique / unique_combination_of_columns test, with not_null constraints on the
+  grain's columns), describes and types every column, and has the model-level
+  tests `mart_value_ranges` and `mart_month_dates` (with `series: true` when its
+  grain is `date_month` alone): these are the dbt tests of the mart checks that
+  recurring_revenue.quality.ownership gives dbt;
 - every incremental model has a unique_key whose columns carry an enforced
   not_null constraint, so a NULL key fails the build instead of duplicating rows.
 
@@ -61,6 +66,8 @@ def problems(manifest: dict[str, Any]) -> tuple[list[str], dict[str, Counter[str
     }
     tests: dict[str, Counter[str]] = {unique_id: Counter() for unique_id in models}
     grain_tests: dict[str, bool] = dict.fromkeys(models, False)
+    grain_columns: dict[str, set[str]] = {unique_id: set() for unique_id in models}
+    mart_tests: dict[str, dict[str, dict[str, Any]]] = {unique_id: {} for unique_id in models}
     for node in nodes.values():
         if node.get("resource_type") != "test":
             continue
@@ -70,8 +77,15 @@ def problems(manifest: dict[str, Any]) -> tuple[list[str], dict[str, Counter[str
         for target in targets:
             if target in tests:
                 tests[target]["data"] += 1
-                if metadata.get("name") in ("unique", "unique_combination_of_columns"):
+                kwargs = metadata.get("kwargs") or {}
+                if metadata.get("name") == "unique":
                     grain_tests[target] = True
+                    grain_columns[target].add(str(kwargs.get("column_name")))
+                if metadata.get("name") == "unique_combination_of_columns":
+                    grain_tests[target] = True
+                    grain_columns[target].update(kwargs.get("combination_of_columns") or [])
+                if metadata.get("name") in MART_TESTS:
+                    mart_tests[target][metadata["name"]] = kwargs
     for unit_test in manifest.get("unit_tests", {}).values():
         for target in unit_test.get("depends_on", {}).get("nodes", [])[:1]:
             if target in tests:
@@ -86,6 +100,11 @@ def problems(manifest: dict[str, Any]) -> tuple[list[str], dict[str, Counter[str
             found.append(f"{where}: model {node['name']} has no data test")
         if node.get("access") == "public":
             found.extend(_public_mart_problems(node, where, grain_tests[unique_id]))
+            found.extend(
+                _public_mart_test_problems(
+                    node, where, grain_columns[unique_id], mart_tests[unique_id]
+                )
+            )
         if node.get("config", {}).get("materialized") == "incremental":
             found.extend(_incremental_problems(node, where))
     return found, tests
@@ -111,6 +130,52 @@ def _public_mart_problems(node: dict[str, Any], where: str, has_grain_test: bool
             f"{where}: public mart {node['name']} declares no grain (a primary_key constraint "
             "or a unique / unique_combination_of_columns test)"
         )
+    return found
+
+
+#: The model-level tests every public mart carries (macros/generic_tests/).
+MART_TESTS = ("mart_value_ranges", "mart_month_dates")
+
+
+def _public_mart_test_problems(
+    node: dict[str, Any],
+    where: str,
+    unique_columns: set[str],
+    mart_tests: dict[str, dict[str, Any]],
+) -> list[str]:
+    """The enforced contract, not-null grain columns and the mart tests of a public mart."""
+    found = []
+    name = node["name"]
+    if not node.get("config", {}).get("contract", {}).get("enforced"):
+        found.append(f"{where}: public mart {name} must enforce its model contract")
+    columns = node.get("columns", {})
+    keys = [
+        set(constraint.get("columns") or [])
+        for constraint in node.get("constraints", [])
+        if constraint.get("type") == "primary_key"
+    ]
+    keys += [
+        {column}
+        for column, spec in columns.items()
+        for constraint in spec.get("constraints", [])
+        if constraint.get("type") == "primary_key"
+    ]
+    grain = set().union(*keys) if keys else unique_columns
+    for column in sorted(grain):
+        constraints = columns.get(column, {}).get("constraints", [])
+        is_set = any(c.get("type") in ("not_null", "primary_key") for c in constraints)
+        if not is_set and not keys:
+            found.append(
+                f"{where}: grain column {name}.{column} needs a not_null constraint "
+                "(a key must be set)"
+            )
+    for test in MART_TESTS:
+        if test not in mart_tests:
+            found.append(f"{where}: public mart {name} needs the model-level test {test}")
+    series = (mart_tests.get("mart_month_dates") or {}).get("series") in (True, "true", "True")
+    if "mart_month_dates" in mart_tests and series != (grain == {"date_month"}):
+        want = "true" if grain == {"date_month"} else "false (its grain is not date_month alone)"
+        found.append(f"{where}: public mart {name}: mart_month_dates needs series: {want}")
     return found
 
 

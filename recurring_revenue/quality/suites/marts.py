@@ -1,12 +1,7 @@
 """Mart suites: every public mart of the dbt manifest, plus what is known of some.
 
 Generic, from the manifest and the warehouse catalog, for every public mart:
-- the relation exists and has exactly the contract's columns;
-- its grain (primary-key constraint or unique test) is unique and never NULL;
-- value ranges by column name (rates and shares in 0-1, MRR and money not
-  negative, churn movements not positive; recurring_revenue.quality.rules);
-- month columns hold first days, and a series keyed by `date_month` alone has no
-  gaps;
+- the relation exists;
 - no VARCHAR value is an e-mail address or a raw customer name or e-mail (the
   values themselves are never shown in a report);
 - no DOUBLE / FLOAT column anywhere (money and rates are decimals).
@@ -15,9 +10,12 @@ Specific, where the columns are known: the month-over-month change bound on tota
 MRR (a wrong FX rate shows up there first), a non-empty MRR series, hashed personal
 data.
 
-The identities (the MRR bridge, the month chain, ARR = 12 x MRR, the churn split, a
-customer's movements adding up) are dbt's: tests beside the models, run by every
-`dbt build` (recurring_revenue.quality.ownership); the HTML report lists their
+The row and identity rules are dbt's: the MRR bridge, the month chain, ARR = 12 x
+MRR, the churn split, a customer's movements adding up, and each public mart's
+columns (its enforced model contract), grain (a primary key or unique test with
+not-null key columns), value ranges by column name (`mart_value_ranges`) and month
+dates (`mart_month_dates`), all run by every `dbt build`
+(recurring_revenue.quality.ownership); the HTML report lists their
 results from dbt's run_results.json. Every expectation here names its check in
 `meta`.
 """
@@ -43,8 +41,6 @@ from recurring_revenue.quality.rules import (
     FLOAT_TYPES,
     SHA256_REGEX,
     base_type,
-    is_month_column,
-    value_range,
 )
 
 _BUILD = "run `dbt build` on this warehouse first"
@@ -89,51 +85,7 @@ def _mart_suite(mart: MartSpec, catalog: WarehouseCatalog, settings: CheckSettin
     expectations = additions.expectations
 
     key = [column for column in mart.key if column in present]
-    for column in key:
-        expectations.append(
-            gxe.ExpectColumnValuesToNotBeNull(
-                column=column, description=f"key {column} is set", meta=gx_meta("mart_key")
-            )
-        )
-    if len(key) == 1:
-        expectations.append(
-            gxe.ExpectColumnValuesToBeUnique(
-                column=key[0], description=f"key {key[0]} is unique", meta=gx_meta("mart_key")
-            )
-        )
-    elif key:
-        expectations.append(
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=key,
-                description=f"key ({', '.join(key)}) is unique",
-                meta=gx_meta("mart_key"),
-            )
-        )
-
     for column, data_type in types.items():
-        rule = value_range(column, data_type)
-        if rule is not None:
-            expectations.append(
-                gxe.ExpectColumnValuesToBeBetween(
-                    column=column,
-                    min_value=rule.min_value,
-                    max_value=rule.max_value,
-                    strict_min=rule.strict_min,
-                    description=f"{column}: {rule.description}",
-                    meta=gx_meta("mart_value_ranges"),
-                )
-            )
-        if is_month_column(column, data_type):
-            day = f"{column}__day"
-            additions.derive(f"day({quote(column)})", day)
-            expectations.append(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column=day,
-                    value_set=[1],
-                    description=f"{column} is a month's first day",
-                    meta=gx_meta("mart_month_dates"),
-                )
-            )
         if base_type(data_type) == "VARCHAR":
             flag = f"{column}__is_personal_data"
             test = f"regexp_matches({quote(column)}, '{EMAIL_REGEX}')"
@@ -150,36 +102,10 @@ def _mart_suite(mart: MartSpec, catalog: WarehouseCatalog, settings: CheckSettin
                 )
             )
 
-    if key == ["date_month"] and "date_month" in present:
-        gap = "date_month__months_after_previous"
-        additions.derive(
-            "date_diff('month', lag(date_month) OVER (ORDER BY date_month), date_month)", gap
-        )
-        expectations.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column=gap,
-                value_set=[1],
-                description="months are contiguous: each row is the month after the one before",
-                meta=gx_meta("mart_month_dates"),
-            )
-        )
-
     specific = SPECIFIC_CHECKS.get(mart.name)
     if specific is not None:
         specific(present, settings, additions)
 
-    declared = [column for column, _ in mart.columns]
-    if declared:
-        derived_names = [name for _, name in additions.derived]
-        expectations.insert(
-            0,
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=[*declared, *derived_names],
-                exact_match=True,
-                description="the columns are exactly the contract's",
-                meta=gx_meta("mart_contract_columns"),
-            ),
-        )
     columns = ", ".join(["*", *(f"{sql} AS {quote(name)}" for sql, name in additions.derived)])
     order = f" ORDER BY {', '.join(quote(column) for column in key)}" if key else ""
     with_personal = f"WITH personal_values AS ({personal}) " if personal is not None else ""
