@@ -65,6 +65,31 @@ MODELS = {
         union all select 'twin', cast('2024-01-01' as timestamp), cast('2024-02-01' as timestamp)
         union all select 'twin', cast('2024-01-01' as timestamp), null
     """,
+    # mart_value_ranges: columns the rules name by suffix (macros/quality/mart_value_rules.sql).
+    # The bad mart breaks four rules: a rate over 1, negative MRR, a positive churn
+    # movement, a negative count; a text column and a NULL are not checked.
+    "mart_good": """
+        select cast('2024-01-01' as date) as date_month, cast(0.25 as decimal(9, 4)) as churn_rate,
+            cast(100.00 as decimal(18, 2)) as mrr, cast(-10.00 as decimal(18, 2)) as churned_mrr,
+            3 as customer_count, cast(-4.00 as decimal(18, 2)) as net_mrr_change, 'x' as note
+        union all select cast('2024-02-01' as date), cast(null as decimal(9, 4)), 0.00, 0.00, 0,
+            2.00, 'y'
+    """,
+    "mart_bad": """
+        select cast('2024-01-01' as date) as date_month, cast(1.25 as decimal(9, 4)) as churn_rate,
+            cast(-1.00 as decimal(18, 2)) as mrr, cast(5.00 as decimal(18, 2)) as churned_mrr,
+            -1 as customer_count, cast(-4.00 as decimal(18, 2)) as net_mrr_change, 'x' as note
+    """,
+    # mart_month_dates: every *_month column is a first day; with series, contiguous.
+    # The bad one: a mid-month start_month, and a series with a gap (Jan, Mar).
+    "month_series_good": """
+        select cast('2024-01-01' as date) as date_month, cast('2023-12-01' as date) as cohort_month
+        union all select cast('2024-02-01' as date), cast('2024-01-01' as date)
+    """,
+    "month_series_bad": """
+        select cast('2024-01-01' as date) as date_month, cast('2023-12-15' as date) as cohort_month
+        union all select cast('2024-03-01' as date), cast('2024-01-01' as date)
+    """,
 }
 
 SCHEMA_YML = """
@@ -160,6 +185,30 @@ models:
           arguments:
             partition_by: key
 
+  - name: mart_good
+    data_tests:
+      - mart_value_ranges:
+          name: good_mart_value_ranges
+
+  - name: mart_bad
+    data_tests:
+      - mart_value_ranges:
+          name: bad_mart_value_ranges
+
+  - name: month_series_good
+    data_tests:
+      - mart_month_dates:
+          name: good_mart_month_dates
+          arguments:
+            series: true
+
+  - name: month_series_bad
+    data_tests:
+      - mart_month_dates:
+          name: bad_mart_month_dates
+          arguments:
+            series: true
+
   - name: staged_t_bad
     data_tests:
       - raw_rows_reconcile:
@@ -186,12 +235,18 @@ EXPECTED = {
     "bad_not_after_as_of_month": "fail",
     "good_intervals_are_contiguous": "pass",
     "bad_intervals_are_contiguous": "fail",
+    "good_mart_value_ranges": "pass",
+    "bad_mart_value_ranges": "fail",
+    "good_mart_month_dates": "pass",
+    "bad_mart_month_dates": "fail",
 }
 
 # Failing rows expected from a bad fixture, where the count says more than "fail".
 EXPECTED_FAILURES = {
     "bad_not_after_as_of_month": 1,
     "bad_intervals_are_contiguous": 7,
+    "bad_mart_value_ranges": 4,
+    "bad_mart_month_dates": 2,
 }
 
 

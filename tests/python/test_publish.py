@@ -55,7 +55,9 @@ from recurring_revenue.publish import (
     main_job,
     read_publish_log,
 )
-from recurring_revenue.quality.catalog import load_manifest, public_marts
+from recurring_revenue.quality.catalog import load_manifest, public_marts, read_catalog
+from recurring_revenue.quality.model import CheckSettings
+from recurring_revenue.quality.runner import build_suites
 
 pytestmark = pytest.mark.slow
 
@@ -164,7 +166,20 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 def first(workspace: Workspace) -> Snapshot:
     result = workspace.job(workspace.data)
     assert result.published, result.message()
-    assert result.entry["expectations_passed"] == result.entry["expectations_total"] > 300
+    # The gate ran every expectation of every layer's suites, and all passed.
+    settings = CheckSettings.from_environment(
+        workspace.published,
+        manifest_path=workspace.root / "target" / "manifest.json",
+        **CHECK_OPTIONS,
+    )
+    suites = build_suites(read_catalog(workspace.published), settings)
+    per_layer = {layer: 0 for layer in settings.layers}
+    for suite in suites:
+        assert suite.problem is None, suite.problem
+        per_layer[suite.layer] += len(suite.expectations)
+    assert all(per_layer.values()), per_layer
+    expected = sum(per_layer.values())
+    assert result.entry["expectations_passed"] == result.entry["expectations_total"] == expected
     return snapshot(workspace.published)
 
 
