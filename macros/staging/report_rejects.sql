@@ -1,7 +1,7 @@
 {#
     on-run-end hook: logs one line per raw table with its rejected rows, e.g.
     `rejects: customers 3 of 3,001 rows (0.10%)`, and flags the tables over
-    var('rejects_error_share'). Runs only when this `dbt run` / `dbt build`
+    the rejects_error_share setting. Runs only when this `dbt run` / `dbt build`
     built stg_billing__rejects, so builds of other layers stay quiet. The
     warning and the error themselves come from the tests
     staging_rejected_rows_by_table and staging_rejected_share_within_limit.
@@ -62,7 +62,7 @@
         order by raw_counts.table_order
     {%- endset %}
 
-    {%- set error_share = var('rejects_error_share') | float %}
+    {%- set error_share = setting('rejects_error_share') | float %}
     {%- for row in run_query(query).rows %}
         {%- set raw_rows = row['raw_rows'] | int %}
         {%- set rejected_rows = row['rejected_rows'] | int %}

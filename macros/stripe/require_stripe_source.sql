@@ -7,7 +7,7 @@
 #}
 {% macro require_stripe_source() %}
     {%- set tables = stripe_source_tables() %}
-    {%- set where = (var('stripe_database') or target.database) ~ '.' ~ var('stripe_schema') %}
+    {%- set where = (setting('stripe_database') or target.database) ~ '.' ~ setting('stripe_schema') %}
     {%- set problems = [] %}
     {%- set state = namespace(history=false, current=false) %}
     {%- for table_name, spec in tables.items() %}

@@ -5,7 +5,7 @@
     so a rejection cascades: a rejected customer orphans its subscriptions and
     invoices, which orphan their events, lines and payments.
 -#}
-{%- set reporting_currency = var('reporting_currency') | upper -%}
+{%- set reporting_currency = setting('reporting_currency') -%}
 
 with
 

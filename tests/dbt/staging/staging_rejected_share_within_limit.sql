@@ -1,5 +1,5 @@
 {#-
-    One row per raw table whose rejected share exceeds var('rejects_error_share'):
+    One row per raw table whose rejected share exceeds the rejects_error_share setting:
     past that share the export is more likely broken than dirty, so the build
     fails (and skips everything downstream of staging) instead of reporting
     figures built on a fraction of the data. Each row names the table, its counts,
@@ -67,14 +67,14 @@ final as (
         raw_rows_by_table.table_name,
         raw_rows_by_table.raw_rows,
         rejected_rows_by_table.rejected_rows,
-        {{ var('rejects_error_share') }} as rejects_error_share,
+        {{ setting('rejects_error_share') }} as rejects_error_share,
         '{{ ref('stg_billing__rejects') }}' as rejects_relation,
         'raise rejects_error_share (--vars) only if the export is expected to be this dirty'
             as what_to_do
     from raw_rows_by_table
     inner join rejected_rows_by_table
         on raw_rows_by_table.table_name = rejected_rows_by_table.table_name
-    where rejected_rows_by_table.rejected_rows > raw_rows_by_table.raw_rows * {{ var('rejects_error_share') }}
+    where rejected_rows_by_table.rejected_rows > raw_rows_by_table.raw_rows * {{ setting('rejects_error_share') }}
 
 )
 
