@@ -275,8 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser(
         "generate",
-        help="write a deterministic demo billing dataset (contract-shaped files)",
-        description="Write a deterministic, contract-shaped demo billing dataset: the same "
+        help="write a deterministic demo billing dataset (files in the raw export spec)",
+        description="Write a deterministic demo billing dataset in the raw export spec: the same "
         "seed and options always give the same bytes.",
     )
     generate.add_argument("--customers", type=int, default=3000, help="number of customers")

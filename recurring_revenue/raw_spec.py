@@ -31,7 +31,7 @@ ColumnKind = Literal["string", "timestamp", "date", "decimal", "integer", "boole
 
 @dataclass(frozen=True)
 class Column:
-    """One contract column. Raw holds it as text whatever its kind; staging casts it."""
+    """One spec column. Raw holds it as text whatever its kind; staging casts it."""
 
     name: str
     kind: ColumnKind
@@ -46,7 +46,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One contract table: one file per table, `<name>.csv` or `<name>.parquet`."""
+    """One spec table: one file per table, `<name>.csv` or `<name>.parquet`."""
 
     name: str
     required: bool
@@ -304,5 +304,5 @@ OPTIONAL_TABLES: tuple[str, ...] = tuple(table.name for table in TABLES if not t
 
 
 def table(name: str) -> Table:
-    """The contract table called `name` (KeyError if there is none)."""
+    """The spec table called `name` (KeyError if there is none)."""
     return TABLES_BY_NAME[name]

@@ -2,7 +2,7 @@
 
 The folder goes through the DuckDB loader first (recurring_revenue.load), into a
 scratch warehouse file: the same structural checks, the same messages, the same raw
-layout (every contract column as the file's text, extra columns kept, the lineage
+layout (every spec column as the file's text, extra columns kept, the lineage
 columns, raw._load_log) and the same batch id. Each raw table is then exported to
 Parquet and written into Spark's `raw` database as a Parquet-backed table, the load
 log last. A refused load never starts Spark, so the raw data in Spark is unchanged.

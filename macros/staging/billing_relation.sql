@@ -1,7 +1,7 @@
 {#
-    The raw relation a base model reads for contract table `table_name`: the
+    The raw relation a base model reads for spec table `table_name`: the
     `billing` source loaded by `rrw load` (billing_source = files), or, with
-    billing_source = stripe, the contract-shaped model built from the landed Stripe
+    billing_source = stripe, the model in the raw export spec built from the landed Stripe
     tables (models/staging/stripe/, docs/stripe.md). FX rates and marketing spend
     always come from the `billing` source: Stripe has neither. The one switch
     between the two sources; base models call it instead of source('billing', ...).

@@ -4,7 +4,7 @@
     a binary float. NULL when the text is not a plain decimal number or does not
     fit the type. Digits beyond the type's scale are rounded half away from zero.
 
-    DuckDB's own cast also accepts `1e3` and `1_000`; the contract's money is
+    DuckDB's own cast also accepts `1e3` and `1_000`; the spec's money is
     plain decimal notation, so those are rejected by the pattern.
 #}
 {% macro parse_decimal(text, data_type) -%}

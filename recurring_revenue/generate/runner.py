@@ -59,7 +59,7 @@ def generate(
 ) -> dict[str, int]:
     """Write a deterministic demo billing dataset into `out_dir`; rows written per table.
 
-    One file per contract table (`<table>.csv` or `<table>.parquet`) plus
+    One file per spec table (`<table>.csv` or `<table>.parquet`) plus
     `_expected_rejects.csv`, the manifest of every deliberately bad row. The
     same arguments always give the same bytes, whatever `workers` is.
     """

@@ -1,4 +1,4 @@
-"""Rendering rows and writing the contract files, streaming, chunk by chunk.
+"""Rendering rows and writing the spec files, streaming, chunk by chunk.
 
 CSV: UTF-8, a header row, comma separated, `\\n` line ends, RFC 4180 quoting
 (only fields holding a comma, a double quote or a line break are quoted), an
@@ -73,7 +73,7 @@ def csv_header(table: str) -> bytes:
 
 
 class OutputFiles:
-    """One open output file per contract table, written in order and published at the end."""
+    """One open output file per spec table, written in order and published at the end."""
 
     def __init__(self, out_dir: Path, file_format: str) -> None:
         self.out_dir = out_dir

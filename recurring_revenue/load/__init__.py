@@ -1,6 +1,6 @@
 """`rrw load`: load a folder of billing files into the warehouse's `raw` schema.
 
-The folder holds one file per contract table, `<table>.csv` or `<table>.parquet`
+The folder holds one file per spec table, `<table>.csv` or `<table>.parquet`
 (recurring_revenue.raw_spec, docs/raw-spec.md). Every value is loaded as the
 file's text; the loader only judges structure. A structural problem (a missing
 table, file or column, an unreadable file, a row with the wrong number of fields)

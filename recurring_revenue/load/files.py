@@ -156,7 +156,7 @@ def _ignored_notice(entry: Path, expected: list[str]) -> str:
     lowered = name.lower()
     matches = [candidate for candidate in expected if candidate == lowered]
     matches = matches or difflib.get_close_matches(lowered, expected, n=1, cutoff=0.75)
-    hint = f" - did you mean {matches[0]}?" if matches else " - not a contract table file"
+    hint = f" - did you mean {matches[0]}?" if matches else " - not a table of the raw export spec"
     if lowered.endswith(_COMPRESSED_SUFFIXES):
         hint += " (compressed files are not read: decompress it)"
     return f"ignored {name}{hint}"

@@ -86,7 +86,7 @@ def _create_empty(connection: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def _output_order(source: _Source) -> list[tuple[int, str]]:
-    """(position in the file, name) of the raw columns: contract order, then extras."""
+    """(position in the file, name) of the raw columns: spec order, then extras."""
     position = {name: index for index, name in enumerate(source.names)}
     ordered = [(position[name], name) for name in source.table.column_names]
     ordered += [(position[name], name) for name in source.extra_columns]

@@ -337,7 +337,7 @@ def daily(tmp_path_factory: pytest.TempPathFactory) -> Daily:
 
 
 def scenario(daily: Daily, name: str, tables: dict[str, list[list[str]]]) -> Path:
-    """A hand-written delta folder holding `tables` (rows in contract column order)."""
+    """A hand-written delta folder holding `tables` (rows in spec column order)."""
     folder = daily.root / f"delta-{name}"
     columns = {table.name: list(table.column_names) for table in TABLES}
     for table, rows in tables.items():

@@ -16,7 +16,11 @@ GLOSSARY = ROOT / "docs" / "glossary.md"
 FOLDERS = ("docs", "models", "macros", "tests", "recurring_revenue", "analyses")
 SUFFIXES = {".md", ".sql", ".yml", ".py"}
 #: The old names of the raw export spec.
-OLD_RAW_NAMES = re.compile(r"raw[ -](billing[ -])?contract|billing contract", re.IGNORECASE)
+OLD_RAW_NAMES = re.compile(
+    r"raw[ -](billing[ -])?contract|billing contract|contract[ -]shaped"
+    r"|contract (table|column|order)",
+    re.IGNORECASE,
+)
 #: Where the old name may still be written: the glossary, the spec's own page
 #: (which names the original document it restates), this test, and the test that bans
 #: citing that original by its file name.

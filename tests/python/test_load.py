@@ -286,7 +286,7 @@ def test_present_optional_table_is_loaded(folder_a: Path, database: Path) -> Non
 
 def test_extra_columns_are_kept_after_the_contract_columns(folder_a: Path, database: Path) -> None:
     rows = [{**row, "Segment ": "smb", "region": "EU"} for row in DATASET_A["customers"]]
-    # contract columns out of contract order, extras in between: raw uses contract order,
+    # spec columns out of spec order, extras in between: raw uses spec order,
     # then the extras in file order
     header = ["region", "created_at", "email", "customer_id", "Segment ", "customer_name"]
     header += ["country_code", "acquisition_channel"]

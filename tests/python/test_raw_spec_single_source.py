@@ -96,7 +96,7 @@ def test_one_list_of_reject_reasons() -> None:
     assert ledger["reject_reason"] == reasons, "stg_billing__rejects.yml reject_reason values"
     assert ledger["table_name"] == set(TABLES), "stg_billing__rejects.yml table_name"
     generator = {reason for table in generated.REJECT_REASONS.values() for reason in table}
-    assert generator <= reasons, f"generator reasons not in the contract: {generator - reasons}"
+    assert generator <= reasons, f"generator reasons not in the spec: {generator - reasons}"
     assert set(generated.REJECT_REASONS) <= set(TABLES), "generator tables"
 
 

@@ -1,4 +1,4 @@
-"""Staging on the contract-shaped fixture tests/fixtures/staging_cases.
+"""Staging on the fixture in the raw export spec tests/fixtures/staging_cases.
 
 The fixture has a few good rows per table and one bad row of every kind in
 docs/rejects.md (plus cascades and a duplicate whose first row is unusable);

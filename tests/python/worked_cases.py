@@ -1,4 +1,4 @@
-"""The worked billing cases as a contract-shaped raw dataset, with the numbers
+"""The worked billing cases as a raw dataset in the raw export spec, with the numbers
 each case must produce in the marts written out beside it.
 
 Every case of docs/conventions.md ("Worked cases") and every
@@ -900,7 +900,7 @@ HEADERS = {
 
 
 def write_dataset(folder: Path) -> Path:
-    """Write the worked cases as contract-shaped CSV files into `folder`."""
+    """Write the worked cases as CSV files in the raw export spec into `folder`."""
     data = build()
     tables = {
         "customers": data.customers,

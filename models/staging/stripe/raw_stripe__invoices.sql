@@ -2,7 +2,7 @@
 {#
     raw.invoices from Stripe's `invoice`: deleted invoices (Stripe deletes only
     drafts), test-mode and test-clock invoices are left out (counted in
-    rpt_stripe__exclusions). Stripe's statuses are the contract's; the issue time
+    rpt_stripe__exclusions). Stripe's statuses are the spec's; the issue time
     is the invoice's creation, the due time its due date.
 #}
 with invoice as (

@@ -1,4 +1,4 @@
-"""Raw layer suites: one per contract table, as `rrw load` left it.
+"""Raw layer suites: one per spec table, as `rrw load` left it.
 
 Structural expectations are strict (the table and every contract and lineage column
 exist, the row count equals raw._load_log, every row carries the logged batch, a

@@ -137,7 +137,7 @@ def _rejects_ledger(catalog: WarehouseCatalog) -> TableSuite:
         gxe.ExpectColumnValuesToBeInSet(
             column="table_name",
             value_set=[table.name for table in TABLES],
-            description="table_name is a contract table",
+            description="table_name is a spec table",
         ),
         gxe.ExpectColumnValuesToNotBeNull(column="table_name", description="table_name is set"),
         gxe.ExpectColumnValuesToBeInSet(
