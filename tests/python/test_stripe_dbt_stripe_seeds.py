@@ -123,7 +123,8 @@ def load_seeds(database: Path, schema: str = "stripe") -> dict[str, int]:
                 "select * from read_csv(?, header = true, types = ?)",
                 [str(path), types],
             )
-            [(rows[table],)] = connection.execute(f"select count(*) from {schema}.{table}").fetchall()
+            counted = connection.execute(f"select count(*) from {schema}.{table}")
+            [(rows[table],)] = counted.fetchall()
     return rows
 
 
