@@ -15,7 +15,7 @@
     {%- endif -%}
     select
     {%- for column in columns %}
-        {% if relation is none or not execute or column in present -%}
+        {% if not execute or column in present -%}
             cast({{ adapter.quote(column) }} as {{ dbt.type_string() }})
         {%- else -%}
             cast(null as {{ dbt.type_string() }})

@@ -598,3 +598,26 @@ def test_without_history_the_build_says_what_it_cannot_see(tmp_path: Path) -> No
     assert "cannot see withdrawn cancellations" in dbt_output(result)
     assert set(mrr(warehouse, "01").values()) == {Decimal("100.00")}
     assert months(warehouse, "08")["2024-04"][1] == "churn"
+
+
+def test_optional_tables_a_connection_lacks_read_as_empty(tmp_path: Path) -> None:
+    """A connection without the optional tables (product, refund, discount, coupon,
+    invoice_payment) builds the Stripe layer, each read as an empty table with its
+    columns. Found by the dbt_stripe seeds smoke test: an absent table's columns
+    were read by name from an empty select, and DuckDB stopped raw_stripe__payments
+    (no invoice_payment) with a Binder Error."""
+    data = worked_cases()
+    data.absent = {"subscription", "product", "refund", "discount", "coupon", "invoice_payment"}
+    warehouse = Warehouse(tmp_path)
+    warehouse.load(write_reference_folder(tmp_path / "reference", fx_rates()))
+    data.write(warehouse.database)
+    result = warehouse.dbt("run", "--select", "path:models/staging/stripe", vars_=VARS)
+    assert result.returncode == 0, dbt_output(result)[-6000:]
+    live_charges = sum(1 for row in data.rows["charge"] if row.get("livemode", True))
+    assert warehouse.query(
+        "select payment_type, count(*) from staging.raw_stripe__payments group by 1"
+    ) == [("charge", live_charges)]
+    assert warehouse.query(
+        "select count(*) from staging.raw_stripe__subscription_events "
+        "where event_type = 'discount_changed'"
+    ) == [(0,)]
