@@ -191,6 +191,61 @@ segment_months as (
 
 ),
 
+{# How many segments the customer's dimension has this month (this month's and last
+    month's together). With one, the usual case, the segment takes the customer's
+    figures whole: the allocations below would give it exactly that, so only the
+    customers with two or more segments go through their windows. #}
+partitioned as (
+
+    select
+        *,
+        floor(fx_impact_unrounded * 100) as fx_floor_cents,
+        count(*) over (partition by customer_id, segment_dimension, date_month) as segments_in_dimension
+    from segment_months
+
+),
+
+single_segment as (
+
+    select
+        customer_id,
+        segment_dimension,
+        segment_value,
+        movement_type,
+        starting_mrr,
+        ending_mrr,
+        date_month,
+        cast(
+            (
+                fx_floor_cents
+                + case when cast(customer_fx_impact_mrr * 100 as decimal(38, 0)) - fx_floor_cents >= 1 then 1 else 0 end
+            ) * 0.01
+            as {{ type_money() }}
+        ) as fx_impact_mrr
+    from partitioned
+    where segments_in_dimension = 1
+
+),
+
+single_segment_amounts as (
+
+    select
+        customer_id,
+        segment_dimension,
+        segment_value,
+        movement_type,
+        starting_mrr,
+        ending_mrr,
+        fx_impact_mrr,
+        cast(
+            cast((ending_mrr - starting_mrr - fx_impact_mrr) * 100 as decimal(38, 0)) * 0.01
+            as {{ type_money() }}
+        ) as change_mrr,
+        date_month
+    from single_segment
+
+),
+
 {# Largest remainder, as for the subscriptions: every segment gets its FX impact
     cut down to the cent, and the cents that rounding the customer's total left
     go one each to the largest cut-off fractions (ties: the smaller segment value). #}
@@ -198,9 +253,9 @@ fx_cut_to_cents as (
 
     select
         *,
-        floor(fx_impact_unrounded * 100) as fx_floor_cents,
-        fx_impact_unrounded * 100 - floor(fx_impact_unrounded * 100) as fx_cut_off_fraction
-    from segment_months
+        fx_impact_unrounded * 100 - fx_floor_cents as fx_cut_off_fraction
+    from partitioned
+    where segments_in_dimension > 1
 
 ),
 
@@ -343,6 +398,25 @@ with_amounts as (
         cast(share_cents * 0.01 as {{ type_money() }}) as net_share_mrr,
         date_month
     from net_side_signed
+
+    union all
+
+    {# One segment: a customer who stays has its whole change in it (no transfer). #}
+    select
+        customer_id,
+        segment_dimension,
+        segment_value,
+        movement_type,
+        starting_mrr,
+        ending_mrr,
+        fx_impact_mrr,
+        change_mrr,
+        cast(
+            case when movement_type in ('expansion', 'contraction', 'unchanged') then change_mrr else 0 end
+            as {{ type_money() }}
+        ) as net_share_mrr,
+        date_month
+    from single_segment_amounts
 
 ),
 
