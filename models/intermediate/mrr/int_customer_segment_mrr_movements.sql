@@ -20,6 +20,12 @@
     (cut down to the cent, the cents left to the largest cut-off fractions, ties
     to the smaller segment value). The model reads the subscription and customer
     marts so that the subscription allocation and the movement are each defined once.
+
+    For speed (docs/architecture.md, "Performance"): the subscriptions are summed once
+    per customer, month and set of attributes before the fan-out to the five
+    dimensions; a customer-month with one set (most) has one segment per dimension
+    and takes that set's figures whole, which is what both allocations give one
+    segment. Only the rest is summed by segment and goes through the windows.
 #}
 {%- set dimensions = {
     'plan': "coalesce(plan_id, 'unknown')",
@@ -87,107 +93,227 @@ customer_months as (
 
 ),
 
-subscriptions_with_plans as (
+{# This month's MRR, and last month's MRR and its FX impact moved to this month. #}
+subscription_frame as (
+
+    select
+        customer_id,
+        plan_id,
+        business_model,
+        currency,
+        mrr as ending_mrr,
+        cast(0 as {{ type_money() }}) as starting_mrr,
+        cast(0 as decimal(38, 14)) as fx_impact_unrounded,
+        date_month
+    from subscription_months
+
+    union all
 
     select
         subscription_months.customer_id,
         subscription_months.plan_id,
         subscription_months.business_model,
         subscription_months.currency,
-        subscription_months.mrr_local,
-        subscription_months.mrr,
-        plans.product_name,
-        plans.billing_interval_unit,
-        plans.billing_interval_count,
-        subscription_months.date_month
+        cast(0 as {{ type_money() }}) as ending_mrr,
+        subscription_months.mrr as starting_mrr,
+        cast(
+            subscription_months.mrr_local
+            * (fx_rates.rate_to_reporting - fx_rates.previous_rate_to_reporting)
+            as decimal(38, 14)
+        ) as fx_impact_unrounded,
+        months.date_month
     from subscription_months
-    left join plans
-        on subscription_months.plan_id = plans.plan_id
+    inner join months
+        on subscription_months.date_month = months.previous_month
+    left join fx_rates
+        on
+            subscription_months.currency = fx_rates.currency
+            and months.date_month = fx_rates.date_month
 
 ),
 
-{# One row per subscription-month and dimension, with the segment it falls in. #}
-subscription_segments as (
+{# One row per customer, month and set of subscription attributes (plan, business
+    model, currency; the plan gives the product and the interval), only in the months
+    the customer mart has: later months (after the as-of month) drop out. #}
+attribute_months as (
+
+    select
+        subscription_frame.customer_id,
+        subscription_frame.plan_id,
+        subscription_frame.business_model,
+        subscription_frame.currency,
+        customer_months.movement_type,
+        customer_months.fx_impact_mrr as customer_fx_impact_mrr,
+        subscription_frame.date_month,
+        sum(subscription_frame.starting_mrr) as starting_mrr,
+        sum(subscription_frame.ending_mrr) as ending_mrr,
+        sum(coalesce(subscription_frame.fx_impact_unrounded, 0)) as fx_impact_unrounded
+    from subscription_frame
+    inner join customer_months
+        on
+            subscription_frame.customer_id = customer_months.customer_id
+            and subscription_frame.date_month = customer_months.date_month
+    group by
+        subscription_frame.customer_id,
+        subscription_frame.plan_id,
+        subscription_frame.business_model,
+        subscription_frame.currency,
+        customer_months.movement_type,
+        customer_months.fx_impact_mrr,
+        subscription_frame.date_month
+
+),
+
+attribute_months_with_plans as (
+
+    select
+        attribute_months.customer_id,
+        attribute_months.plan_id,
+        attribute_months.business_model,
+        attribute_months.currency,
+        attribute_months.movement_type,
+        attribute_months.customer_fx_impact_mrr,
+        attribute_months.date_month,
+        attribute_months.starting_mrr,
+        attribute_months.ending_mrr,
+        attribute_months.fx_impact_unrounded,
+        plans.product_name,
+        plans.billing_interval_unit,
+        plans.billing_interval_count,
+        count(*) over (
+            partition by attribute_months.customer_id, attribute_months.date_month
+        ) as attribute_sets
+    from attribute_months
+    left join plans
+        on attribute_months.plan_id = plans.plan_id
+
+),
+
+{# A customer-month with one set of attributes (the usual case) has one segment in
+    every dimension, that set's figures. With two or more, each dimension sums the
+    sets by its segment, and counts the segments it has. #}
+segment_months as (
 
     {% for dimension, expression in dimensions.items() -%}
     select
         customer_id,
         '{{ dimension }}' as segment_dimension,
         {{ expression }} as segment_value,
-        currency,
-        mrr_local,
-        mrr,
-        date_month
-    from subscriptions_with_plans
-    {% if not loop.last %}
+        movement_type,
+        customer_fx_impact_mrr,
+        date_month,
+        starting_mrr,
+        ending_mrr,
+        fx_impact_unrounded,
+        cast(1 as {{ dbt.type_bigint() }}) as segments_in_dimension
+    from attribute_months_with_plans
+    where attribute_sets = 1
+
     union all
-    {% endif %}
-    {%- endfor %}
+
+    {% endfor -%}
+    select
+        customer_id,
+        segment_dimension,
+        segment_value,
+        movement_type,
+        customer_fx_impact_mrr,
+        date_month,
+        starting_mrr,
+        ending_mrr,
+        fx_impact_unrounded,
+        count(*) over (partition by customer_id, segment_dimension, date_month) as segments_in_dimension
+    from (
+        select
+            customer_id,
+            segment_dimension,
+            segment_value,
+            movement_type,
+            customer_fx_impact_mrr,
+            date_month,
+            sum(starting_mrr) as starting_mrr,
+            sum(ending_mrr) as ending_mrr,
+            sum(fx_impact_unrounded) as fx_impact_unrounded
+        from (
+            {% for dimension, expression in dimensions.items() -%}
+            select
+                customer_id,
+                '{{ dimension }}' as segment_dimension,
+                {{ expression }} as segment_value,
+                movement_type,
+                customer_fx_impact_mrr,
+                date_month,
+                starting_mrr,
+                ending_mrr,
+                fx_impact_unrounded
+            from attribute_months_with_plans
+            where attribute_sets > 1
+            {% if not loop.last %}
+            union all
+            {% endif %}
+            {%- endfor %}
+        ) as several_sets
+        group by
+            customer_id,
+            segment_dimension,
+            segment_value,
+            movement_type,
+            customer_fx_impact_mrr,
+            date_month
+    ) as several_sets_by_segment
 
 ),
 
-{# This month's MRR, and last month's MRR and its FX impact moved to this month. #}
-segment_frame as (
+{# With one segment in the customer's dimension and month, the segment takes the
+    customer's figures whole: the allocations below would give it exactly that, so
+    only the dimensions with two or more segments go through their windows. #}
+partitioned as (
+
+    select
+        *,
+        floor(fx_impact_unrounded * 100) as fx_floor_cents
+    from segment_months
+
+),
+
+single_segment as (
 
     select
         customer_id,
         segment_dimension,
         segment_value,
-        mrr as ending_mrr,
-        cast(0 as {{ type_money() }}) as starting_mrr,
-        cast(0 as decimal(38, 14)) as fx_impact_unrounded,
-        date_month
-    from subscription_segments
-
-    union all
-
-    select
-        subscription_segments.customer_id,
-        subscription_segments.segment_dimension,
-        subscription_segments.segment_value,
-        cast(0 as {{ type_money() }}) as ending_mrr,
-        subscription_segments.mrr as starting_mrr,
+        movement_type,
+        starting_mrr,
+        ending_mrr,
+        date_month,
         cast(
-            subscription_segments.mrr_local
-            * (fx_rates.rate_to_reporting - fx_rates.previous_rate_to_reporting)
-            as decimal(38, 14)
-        ) as fx_impact_unrounded,
-        months.date_month
-    from subscription_segments
-    inner join months
-        on subscription_segments.date_month = months.previous_month
-    left join fx_rates
-        on
-            subscription_segments.currency = fx_rates.currency
-            and months.date_month = fx_rates.date_month
+            (
+                fx_floor_cents
+                + case when cast(customer_fx_impact_mrr * 100 as decimal(38, 0)) - fx_floor_cents >= 1 then 1 else 0 end
+            ) * 0.01
+            as {{ type_money() }}
+        ) as fx_impact_mrr
+    from partitioned
+    where segments_in_dimension = 1
 
 ),
 
-{# Only the months the customer mart has: later months (after the as-of month) drop out. #}
-segment_months as (
+single_segment_amounts as (
 
     select
-        segment_frame.customer_id,
-        segment_frame.segment_dimension,
-        segment_frame.segment_value,
-        customer_months.movement_type,
-        customer_months.fx_impact_mrr as customer_fx_impact_mrr,
-        segment_frame.date_month,
-        sum(segment_frame.starting_mrr) as starting_mrr,
-        sum(segment_frame.ending_mrr) as ending_mrr,
-        sum(coalesce(segment_frame.fx_impact_unrounded, 0)) as fx_impact_unrounded
-    from segment_frame
-    inner join customer_months
-        on
-            segment_frame.customer_id = customer_months.customer_id
-            and segment_frame.date_month = customer_months.date_month
-    group by
-        segment_frame.customer_id,
-        segment_frame.segment_dimension,
-        segment_frame.segment_value,
-        customer_months.movement_type,
-        customer_months.fx_impact_mrr,
-        segment_frame.date_month
+        customer_id,
+        segment_dimension,
+        segment_value,
+        movement_type,
+        starting_mrr,
+        ending_mrr,
+        fx_impact_mrr,
+        cast(
+            cast((ending_mrr - starting_mrr - fx_impact_mrr) * 100 as decimal(38, 0)) * 0.01
+            as {{ type_money() }}
+        ) as change_mrr,
+        date_month
+    from single_segment
 
 ),
 
@@ -198,9 +324,9 @@ fx_cut_to_cents as (
 
     select
         *,
-        floor(fx_impact_unrounded * 100) as fx_floor_cents,
-        fx_impact_unrounded * 100 - floor(fx_impact_unrounded * 100) as fx_cut_off_fraction
-    from segment_months
+        fx_impact_unrounded * 100 - fx_floor_cents as fx_cut_off_fraction
+    from partitioned
+    where segments_in_dimension > 1
 
 ),
 
@@ -343,6 +469,25 @@ with_amounts as (
         cast(share_cents * 0.01 as {{ type_money() }}) as net_share_mrr,
         date_month
     from net_side_signed
+
+    union all
+
+    {# One segment: a customer who stays has its whole change in it (no transfer). #}
+    select
+        customer_id,
+        segment_dimension,
+        segment_value,
+        movement_type,
+        starting_mrr,
+        ending_mrr,
+        fx_impact_mrr,
+        change_mrr,
+        cast(
+            case when movement_type in ('expansion', 'contraction', 'unchanged') then change_mrr else 0 end
+            as {{ type_money() }}
+        ) as net_share_mrr,
+        date_month
+    from single_segment_amounts
 
 ),
 
