@@ -49,8 +49,6 @@ ZERO_DECIMAL = {
 }  # fmt: skip
 THREE_DECIMAL = {"BHD", "JOD", "KWD", "OMR", "TND"}
 
-BILLING_TABLES = [table.name for table in raw_spec.TABLES if table.name not in ("fx_rates", "marketing_spend")]
-
 
 def exponent(currency: str) -> int:
     code = currency.upper()
@@ -151,12 +149,48 @@ def set_column(tables: dict[str, list[dict]], table: str, column: str, value: st
     return changed
 
 
-def drop_events(tables: dict[str, list[dict]], event_type: str) -> int:
-    before = len(tables["subscription_events"])
-    tables["subscription_events"] = [
-        r for r in tables["subscription_events"] if r["event_type"] != event_type
-    ]
-    return before - len(tables["subscription_events"])
+def reason_codes(tables: dict[str, list[dict]]) -> int:
+    """Cancellation reasons as the codes Stripe lands: `non_payment` stays, any other
+    reason (free text such as "too expensive") is `voluntary`. Returns the values changed."""
+    changed = 0
+    for event in tables["subscription_events"]:
+        reason = event["cancellation_reason"]
+        if reason is not None and reason not in ("non_payment", "voluntary"):
+            event["cancellation_reason"] = "voluntary"
+            changed += 1
+    return changed
+
+
+def price_changes_as_plans(tables: dict[str, list[dict]]) -> int:
+    """A Stripe price cannot change: a fee rise is a new price the subscription moves to.
+    Each price the events set (`unit_price`) becomes a plan of its own,
+    `<plan>-at-<price>`, a `price_changed` a `plan_changed` to it, and the recurring,
+    proration and credit lines billed at it carry it. Returns the events changed."""
+    plans = {r["plan_id"]: r for r in tables["plans"]}
+    rises = defaultdict(list)
+    changed = 0
+    for event in tables["subscription_events"]:
+        if event["unit_price"] is None:
+            continue
+        base, price = event["plan_id"], event["unit_price"]
+        plan = f"{base}-at-{price}"
+        if plan not in plans:
+            plans[plan] = {**plans[base], "plan_id": plan, "unit_price": price}
+            tables["plans"].append(plans[plan])
+        if event["event_type"] == "price_changed":
+            event["event_type"] = "plan_changed"
+            rises[event["subscription_id"]].append((utc(event["effective_at"]).date(), base, plan))
+        event["plan_id"], event["unit_price"] = plan, None
+        changed += 1
+    for line in tables["invoice_line_items"]:
+        if line["line_type"] not in ("recurring", "proration", "credit"):
+            continue
+        start, current = line["service_period_start"], line["plan_id"] or ""
+        for day, base, plan in sorted(rises.get(line["subscription_id"], [])):
+            same_plan = current == base or current.startswith(base + "-at-")
+            if start and same_plan and date.fromisoformat(start) >= day:
+                line["plan_id"] = current = plan
+    return changed
 
 
 def free_plan_invoices(tables: dict[str, list[dict]]) -> int:
@@ -232,7 +266,8 @@ JPY_RATE = "0.00680000"
 
 def add_hand_written_customers(tables: dict[str, list[dict]], first: date, months: int) -> dict:
     """Two customers the generator never makes, added to the generated side: `9000001`
-    pays 3500 JPY a month (Flowdesk Team in yen), `9000002` has one Stripe subscription
+    pays 3500 JPY a month (Flowdesk Team in yen) less a fixed discount of 500 JPY (an
+    amount-off coupon in a zero-decimal currency), `9000002` has one Stripe subscription
     of two items (Business x 3 and Starter x 2, monthly USD), billed on one invoice.
     JPY rates (0.0068) are added for every day the FX file covers. Returns the
     `grouped` mapping (item -> Stripe subscription) for `render`."""
@@ -255,15 +290,21 @@ def add_hand_written_customers(tables: dict[str, list[dict]], first: date, month
     ]
     start = datetime(first.year, first.month, first.day, 9, 0, 0)
     cases = [
-        ("9000001", "Yamada Shoten", "JP", "JPY", [("SUB-9000001-1", "flowdesk-team-monthly-jpy", 1, "3500")]),
+        (
+            "9000001",
+            "Yamada Shoten",
+            "JP",
+            "JPY",
+            [("SUB-9000001-1", "flowdesk-team-monthly-jpy", 1, "3500", "500")],
+        ),
         (
             "9000002",
             "Two Items Ltd",
             "US",
             "USD",
             [
-                ("SUB-9000002-1", "flowdesk-business-monthly-usd", 3, "45.00"),
-                ("SUB-9000002-2", "flowdesk-starter-monthly-usd", 2, "12.00"),
+                ("SUB-9000002-1", "flowdesk-business-monthly-usd", 3, "45.00", None),
+                ("SUB-9000002-2", "flowdesk-starter-monthly-usd", 2, "12.00", None),
             ],
         ),
     ]
@@ -280,7 +321,7 @@ def add_hand_written_customers(tables: dict[str, list[dict]], first: date, month
                 "created_at": created,
             }
         )
-        for number, (subscription, plan, quantity, price) in enumerate(items, 1):
+        for number, (subscription, plan, quantity, _, discount) in enumerate(items, 1):
             grouped[subscription] = f"sub_{customer}"
             tables["subscriptions"].append(
                 {
@@ -303,7 +344,7 @@ def add_hand_written_customers(tables: dict[str, list[dict]], first: date, month
                     "quantity": str(quantity),
                     "unit_price": None,
                     "discount_percent": None,
-                    "discount_amount": None,
+                    "discount_amount": discount,
                     "cancellation_reason": None,
                 }
             )
@@ -323,9 +364,9 @@ def add_hand_written_customers(tables: dict[str, list[dict]], first: date, month
                 }
             )
             total = Decimal(0)
-            for number, (subscription, plan, quantity, price) in enumerate(items, 1):
+            for number, (subscription, plan, quantity, price, discount) in enumerate(items, 1):
                 amount = Decimal(price) * quantity
-                total += amount
+                total += amount - Decimal(discount or 0)
                 tables["invoice_line_items"].append(
                     {
                         "line_item_id": f"LI-{customer}-{month + 1:04d}{number}",
@@ -338,7 +379,7 @@ def add_hand_written_customers(tables: dict[str, list[dict]], first: date, month
                         "service_period_end": period_end.date().isoformat(),
                         "quantity": str(quantity),
                         "amount": str(amount),
-                        "discount_amount": "0" if currency == "JPY" else "0.00",
+                        "discount_amount": discount or ("0" if currency == "JPY" else "0.00"),
                         "tax_amount": "0" if currency == "JPY" else "0.00",
                     }
                 )
@@ -382,12 +423,15 @@ def render(tables: dict[str, list[dict]], grouped: dict[str, str] | None = None)
     """The Stripe tables of a generated dataset (already read with `read_folder`)."""
     grouped = grouped or {}
     data = StripeTables()
-    synced = max(
-        utc(r["recorded_at"]) for r in tables["subscription_events"]
-    ).replace(hour=23, minute=59, second=59)
+    synced = max(utc(r["recorded_at"]) for r in tables["subscription_events"]).replace(
+        hour=23, minute=59, second=59
+    )
     plans = {r["plan_id"]: r for r in tables["plans"]}
     subscriptions = {r["subscription_id"]: r for r in tables["subscriptions"]}
     events = _events_by_subscription(tables)
+    payments_of = defaultdict(list)
+    for payment in tables["payments"]:
+        payments_of[payment["invoice_id"]].append(payment)
 
     def stripe_subscription(item: str) -> str:
         return grouped.get(item, f"sub_{item}")
@@ -407,11 +451,9 @@ def render(tables: dict[str, list[dict]], grouped: dict[str, str] | None = None)
 
     for name in sorted({r["product_name"] for r in tables["plans"]}):
         data.add("product", id=_slug(name), name=name, active=True, livemode=True)
-    usage_plans = {
-        r["plan_id"] for r in tables["invoice_line_items"] if r["line_type"] == "usage"
-    }
+    usage_plans = {r["plan_id"] for r in tables["invoice_line_items"] if r["line_type"] == "usage"}
     for plan in tables["plans"]:
-        for metered in ([False, True] if plan["plan_id"] in usage_plans else [False]):
+        for metered in [False, True] if plan["plan_id"] in usage_plans else [False]:
             data.add(
                 "price",
                 id=plan["plan_id"] + ("-metered" if metered else ""),
@@ -429,6 +471,11 @@ def render(tables: dict[str, list[dict]], grouped: dict[str, str] | None = None)
                 _fivetran_synced=synced,
             )
 
+    recurring_invoices = defaultdict(set)
+    for line in tables["invoice_line_items"]:
+        if line["line_type"] == "recurring" and line["subscription_id"]:
+            recurring_invoices[line["subscription_id"]].add(line["invoice_id"])
+
     # Subscriptions: the items, then one history per Stripe subscription (its first item's events).
     rendered: set[str] = set()
     for item, subscription in subscriptions.items():
@@ -445,7 +492,10 @@ def render(tables: dict[str, list[dict]], grouped: dict[str, str] | None = None)
         if stripe_subscription(item) in rendered or not history:
             continue
         rendered.add(stripe_subscription(item))
-        _render_history(data, stripe_subscription(item), subscription, history, plans, synced)
+        dunning = _dunning(recurring_invoices[item], payments_of)
+        _render_history(
+            data, stripe_subscription(item), subscription, history, plans, synced, dunning
+        )
         _render_discounts(data, stripe_subscription(item), subscription, history, plans)
 
     lines_by_invoice = defaultdict(list)
@@ -460,7 +510,7 @@ def render(tables: dict[str, list[dict]], grouped: dict[str, str] | None = None)
         items = [line["subscription_id"] for line in lines if line["subscription_id"]]
         paid = sum(
             minor(p["amount"], p["currency"])
-            for p in tables_payments(tables, invoice["invoice_id"])
+            for p in payments_of[invoice["invoice_id"]]
             if p["payment_type"] == "charge" and p["status"] == "succeeded"
         )
         data.add(
@@ -486,19 +536,6 @@ def render(tables: dict[str, list[dict]], grouped: dict[str, str] | None = None)
 
     _render_payments(data, tables, synced)
     return data
-
-
-_PAYMENTS_BY_INVOICE: dict[int, dict[str, list[dict]]] = {}
-
-
-def tables_payments(tables: dict[str, list[dict]], invoice: str) -> list[dict]:
-    index = _PAYMENTS_BY_INVOICE.get(id(tables))
-    if index is None:
-        index = defaultdict(list)
-        for payment in tables["payments"]:
-            index[payment["invoice_id"]].append(payment)
-        _PAYMENTS_BY_INVOICE[id(tables)] = index
-    return index.get(invoice, [])
 
 
 def _render_line(data: StripeTables, line: dict, currency: str, stripe_subscription) -> None:
@@ -540,17 +577,21 @@ def _render_history(
     history: list[dict],
     plans: dict[str, dict],
     synced: datetime,
+    dunning: list[tuple[datetime, str, str]] | None = None,
 ) -> None:
     """subscription_history versions: each state change of the events at the time a sync
     would have seen it (cancellation requests and withdrawals when recorded, the rest
-    when they take effect)."""
+    when they take effect), and `past_due` from a failed charge of a recurring invoice
+    until a charge succeeds (`dunning`: when, from which status, to which)."""
     created = utc(subscription["created_at"])
     first = history[0]
     trial_start = trial_end = None
     if first["event_type"] == "trial_started":
         trial_start = utc(first["effective_at"])
         ends = [
-            utc(e["effective_at"]) for e in history[1:] if e["event_type"] in ("activated", "cancelled")
+            utc(e["effective_at"])
+            for e in history[1:]
+            if e["event_type"] in ("activated", "cancelled")
         ]
         days = int(plans[first["plan_id"]]["trial_days"] or 14)
         trial_end = ends[0] if ends else trial_start + timedelta(days=days)
@@ -574,7 +615,11 @@ def _render_history(
                 (
                     recorded,
                     seq,
-                    {"cancel_at_period_end": True, "canceled_at": recorded, "current_period_end": effective},
+                    {
+                        "cancel_at_period_end": True,
+                        "canceled_at": recorded,
+                        "current_period_end": effective,
+                    },
                 )
             )
         elif kind == "cancellation_withdrawn":
@@ -599,13 +644,19 @@ def _render_history(
                     },
                 )
             )
+    for number, (at, before, after) in enumerate(dunning or []):
+        changes.append((at, len(history) + number, {"status": after, "only_from": before}))
     start = utc(first["effective_at"])
     versions: list[tuple[datetime, dict]] = [(created, dict(state))]
     for at, _, change in sorted(changes, key=lambda c: (c[0], c[1])):
+        if change.pop("only_from", state["status"]) != state["status"]:
+            continue
         state = dict(state)
         for key, value in change.items():
             if value == "keep-request":
-                value = state["canceled_at"] if state["cancel_at_period_end"] else change["ended_at"]
+                value = (
+                    state["canceled_at"] if state["cancel_at_period_end"] else change["ended_at"]
+                )
             state[key] = value
         if at <= versions[-1][0]:
             versions[-1] = (versions[-1][0], state)
@@ -628,6 +679,25 @@ def _render_history(
             _fivetran_synced=synced,
             **values,
         )
+
+
+def _dunning(invoices: set[str], payments_of: dict[str, list[dict]]) -> list:
+    """Status changes from charges: `past_due` at an invoice's first failed charge, back
+    to `active` at the next successful one (Stripe's dunning)."""
+    changes = []
+    for invoice in invoices:
+        charges = sorted(
+            (utc(p["occurred_at"]), p["status"])
+            for p in payments_of[invoice]
+            if p["payment_type"] == "charge"
+        )
+        failed = [at for at, status in charges if status == "failed"]
+        if failed:
+            changes.append((failed[0], "active", "past_due"))
+            paid = [at for at, status in charges if status == "succeeded" and at > failed[0]]
+            if paid:
+                changes.append((paid[0], "past_due", "active"))
+    return sorted(changes)
 
 
 def _render_discounts(
@@ -735,7 +805,7 @@ LEFT_OUT = {
     ("customer", "test_mode"): 1,
     ("invoice", "deleted_draft"): 1,
     ("invoice", "test_mode"): 1,
-    ("invoice_line_item", "parent_left_out"): 1,
+    ("invoice_line_item", "test_mode"): 1,
     ("invoice_line_item", "temporary_line_id"): 1,
     ("price", "one_time_price"): 1,
     ("refund", "parent_left_out"): 1,
@@ -749,7 +819,9 @@ def add_left_out_rows(data: StripeTables, customer: str, invoice: str, at: datet
     a test-mode customer with a subscription, an invoice, a line, a charge and its
     refund; a customer on a test clock; a deleted draft invoice of `customer`; a
     temporary `sub_` line on `invoice` (an upcoming-invoice preview); a one-time price."""
-    data.add("customer", id="cus_test", name="Test", email="t@example.com", created=at, livemode=False)
+    data.add(
+        "customer", id="cus_test", name="Test", email="t@example.com", created=at, livemode=False
+    )
     data.add(
         "customer", id="cus_clock", name="Clock", email="c@example.com", created=at, livemode=True,
         test_clock_id="clock_1",
