@@ -755,12 +755,26 @@ def _render_discounts(
 
 
 def _render_payments(data: StripeTables, tables: dict[str, list[dict]], synced: datetime) -> None:
+    """Charges and refunds. How a charge names its invoice varies by customer, as it does
+    across Stripe API versions: `charge.invoice_id` (customer ids ending 0, 3, 6, 9),
+    an `invoice_payment` row naming the charge's payment intent (ending 1, 4, 7: API
+    2025-03-31 and later), or `invoice.charge_id` when the invoice has one charge
+    (ending 2, 5, 8; else `charge.invoice_id`)."""
     charges_by_invoice = defaultdict(list)
+    for payment in tables["payments"]:
+        if payment["payment_type"] == "charge":
+            charges_by_invoice[payment["invoice_id"]].append(payment)
     customer_of = {r["invoice_id"]: r["customer_id"] for r in tables["invoices"]}
+    invoices = {row["id"]: row for row in data.rows["invoice"]}
     for payment in tables["payments"]:
         if payment["payment_type"] != "charge":
             continue
+        invoice = payment["invoice_id"]
+        mode = int(customer_of[invoice][-1]) % 3
+        if mode == 2 and len(charges_by_invoice[invoice]) != 1:
+            mode = 0
         succeeded = payment["status"] == "succeeded"
+        intent = f"pi_{payment['payment_id']}"
         data.add(
             "charge",
             id=payment["payment_id"],
@@ -771,13 +785,22 @@ def _render_payments(data: StripeTables, tables: dict[str, list[dict]], synced: 
             paid=succeeded,
             captured=succeeded,
             created=utc(payment["occurred_at"]),
-            customer_id=customer_of.get(payment["invoice_id"]),
-            invoice_id=payment["invoice_id"],
+            customer_id=customer_of[invoice],
+            invoice_id=invoice if mode == 0 else None,
+            payment_intent_id=intent,
             failure_code=payment["failure_reason"],
             livemode=True,
             _fivetran_synced=synced,
         )
-        charges_by_invoice[payment["invoice_id"]].append(payment)
+        if mode == 1:
+            data.add(
+                "invoice_payment",
+                id=f"inpay_{payment['payment_id']}",
+                invoice_id=invoice,
+                payment_intent_id=intent,
+            )
+        elif mode == 2:
+            invoices[invoice]["charge_id"] = payment["payment_id"]
     for payment in tables["payments"]:
         if payment["payment_type"] != "refund":
             continue

@@ -176,7 +176,8 @@ def test_rendered_tables_hold_the_hard_cases(round_trip: RoundTrip) -> None:
     """The Stripe tables are Fivetran-shaped and hold the cases the layer must map:
     minor units (yen unscaled), lower-case currencies, closed history versions,
     positive and negative proration lines, percent and amount coupons, a two-item
-    subscription, a discount with an end and past-due versions; the generated data has
+    subscription, a discount with an end, past-due versions and charges linked to their
+    invoices by charge.invoice_id, invoice_payment and invoice.charge_id; the generated data has
     every event type the layer derives and a cancellation for non-payment; every
     generated-side change changed something."""
     events = round_trip.tables["subscription_events"]
@@ -187,6 +188,10 @@ def test_rendered_tables_hold_the_hard_cases(round_trip: RoundTrip) -> None:
     assert any(row["cancellation_reason"] == "non_payment" for row in events)
     rows = round_trip.data.rows
     assert rows["refund"]
+    # Charges name their invoice each of the three ways the layer reads.
+    assert any(row["invoice_id"] for row in rows["charge"])
+    assert rows["invoice_payment"]
+    assert any(row.get("charge_id") for row in rows["invoice"])
     assert any(row["status"] == "past_due" for row in rows["subscription_history"])
     assert all(value > 0 for value in round_trip.changes.values()), round_trip.changes
     prices = {row["id"]: row for row in rows["price"]}
