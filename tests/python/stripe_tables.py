@@ -36,6 +36,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "currency": TEXT,
         "is_deleted": BOOL,
         "livemode": BOOL,
+        "test_clock_id": TEXT,
         "_fivetran_synced": TS,
     },
     "product": {"id": TEXT, "name": TEXT, "active": BOOL, "livemode": BOOL},
