@@ -278,6 +278,10 @@ def month_axis(field: str = "month", title: str = "Month") -> alt.X:
     return alt.X(f"{field}:T", title=title, axis=alt.Axis(format="%Y-%m"))
 
 
+#: Rows a long table shows at most (the rest is in its download).
+TABLE_ROWS = 500
+
+
 def table(frame: pd.DataFrame) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 

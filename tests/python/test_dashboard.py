@@ -261,6 +261,26 @@ def test_customers_behind_a_movement_show_no_personal_data(
     assert set(table.value["movement_type"]) == {"new"}
 
 
+def test_a_long_table_shows_the_nearest_rows_and_downloads_them_all(
+    published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renewals due (12,791 at 1,000,000 customers) show the nearest TABLE_ROWS;
+    the tiles count them all and the download has them all."""
+    from recurring_revenue.dashboard import ui
+
+    (due,) = query(published, "SELECT count(*) FROM marts.rpt_renewals_due_next_90_days")[0]
+    assert due >= 2, "the fixture has at least two terms due"
+    monkeypatch.setattr(ui, "TABLE_ROWS", 1)
+    app = app_test(published, monkeypatch)
+    app.switch_page("views/contracts.py").run()
+    assert not app.exception
+    (table,) = app.dataframe
+    assert len(table.value) == 1
+    assert app.metric[0].value == ui.count(due)
+    captions = " ".join(element.value for element in app.caption)
+    assert f"The 1 nearest of {ui.count(due)} terms due" in captions
+
+
 def test_segments_add_up_to_the_mrr_bridge(
     published: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
