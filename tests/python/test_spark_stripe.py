@@ -23,12 +23,13 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from stripe_tables import write_reference_folder
+from stripe_tables import StripeTables, write_reference_folder
 from test_spark_equality import (
     REJECTS,
     _compared_relations,
@@ -49,7 +50,9 @@ SCHEMA = "stripe"
 IMPORT = Path(__file__).with_name("spark_import.py")
 #: The Stripe layer's report of the landed rows left out on purpose, compared too.
 EXCLUSIONS = "staging.rpt_stripe__exclusions"
-_DONE = re.compile(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)(?: NO-OP=\d+)? TOTAL=(\d+)")
+_DONE = re.compile(
+    r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)(?: NO-OP=\d+)? TOTAL=(\d+)"
+)
 
 
 def _rrw(*args: str, spark_dir: Path, root: Path) -> subprocess.CompletedProcess[str]:
@@ -69,11 +72,27 @@ def _rrw(*args: str, spark_dir: Path, root: Path) -> subprocess.CompletedProcess
     )
 
 
+def cases() -> StripeTables:
+    """The worked cases plus a charge with no invoice at all, so that the rejects
+    ledger compared is not empty (rejected as `missing_value` on `invoice_id`)."""
+    data = worked_cases()
+    data.add(
+        "charge",
+        id="ch_orphan",
+        amount=500,
+        currency="usd",
+        status="succeeded",
+        created=datetime(2024, 2, 3, 12, 0),
+        livemode=True,
+    )
+    return data
+
+
 def write_stripe_tables_to_spark(root: Path, spark_dir: Path) -> None:
-    """The worked cases as Spark tables `stripe.<table>`: written to DuckDB with
-    Fivetran's types, copied to one Parquet file per table, then created in Spark."""
+    """The cases as Spark tables `stripe.<table>`: written to DuckDB with Fivetran's
+    types, copied to one Parquet file per table, then created in Spark."""
     landed = root / "landed.duckdb"
-    worked_cases().write(landed, SCHEMA)
+    cases().write(landed, SCHEMA)
     parquet = root / "landed-parquet"
     parquet.mkdir()
     with duckdb.connect(str(landed), read_only=True) as connection:
@@ -100,7 +119,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
     spark_dir = root / "spark"
     write_stripe_tables_to_spark(root, spark_dir)
     reference = write_reference_folder(root / "reference", fx_rates())
-    loaded = _rrw("load", "--target", "spark", "--quiet", str(reference), spark_dir=spark_dir, root=root)
+    loaded = _rrw(
+        "load", "--target", "spark", "--quiet", str(reference), spark_dir=spark_dir, root=root
+    )
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr[-5000:]
     started = time.monotonic()
     spark = _rrw(
@@ -108,7 +129,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     seconds = time.monotonic() - started
     print(f"rrw build --target spark (Stripe worked cases): {seconds:.0f} s")
-    duck = build(root / "duckdb", worked_cases())
+    duck = build(root / "duckdb", cases())
     return {"root": root, "spark_dir": spark_dir, "spark": spark, "duck": duck, "seconds": seconds}
 
 
@@ -161,21 +182,46 @@ def test_every_public_mart_the_rejects_ledger_and_the_exclusions_are_equal(
     assert not differences, "\n".join(differences)
 
 
+def _spark_rows(exported: dict, relation: str, sql: str) -> list[tuple]:
+    """`sql` on Spark's exported `relation`, read as the table `spark`."""
+    files = (exported["folder"] / relation).as_posix()
+    with duckdb.connect() as connection:
+        connection.execute(f"create view spark as select * from read_parquet('{files}/*.parquet')")
+        return connection.sql(sql).fetchall()
+
+
 def _spark_mrr(exported: dict, customer: str) -> dict[str, Decimal]:
     """Month -> MRR of `cus_<customer>` in Spark's fct_customer_mrr_monthly."""
-    files = (exported["folder"] / "marts.fct_customer_mrr_monthly").as_posix()
-    rows = duckdb.sql(
-        f"select strftime(date_month, '%Y-%m'), mrr from read_parquet('{files}/*.parquet') "
-        f"where customer_id = 'cus_{customer}'"
-    ).fetchall()
-    return dict(rows)
+    return dict(
+        _spark_rows(
+            exported,
+            "marts.fct_customer_mrr_monthly",
+            "select strftime(date_month, '%Y-%m'), mrr from spark "
+            f"where customer_id = 'cus_{customer}'",
+        )
+    )
 
 
 def test_worked_case_numbers_on_spark(exported: dict) -> None:
     """Spark's own marts carry the worked numbers: an annual price of 120000 cents is
     MRR 100.00 every month; JPY 1200 a month is 7.80 USD in January (0.0065) and
-    8.40 from February (0.0070)."""
+    8.40 from February (0.0070); the charge without an invoice is the ledger's one
+    reject; the Stripe rows left out are counted."""
     annual = _spark_mrr(exported, "01")
     assert len(annual) == 6 and set(annual.values()) == {Decimal("100.00")}, annual
     yen = _spark_mrr(exported, "02")
     assert yen["2024-01"] == Decimal("7.80") and yen["2024-02"] == Decimal("8.40"), yen
+    rejects = _spark_rows(
+        exported,
+        f"staging.{REJECTS}",
+        "select table_name, column_name, reject_reason from spark",
+    )
+    assert rejects == [("payments", "invoice_id", "missing_value")], rejects
+    excluded = _spark_rows(
+        exported, EXCLUSIONS, "select table_name, reason, excluded_rows from spark order by 1, 2"
+    )
+    assert excluded == [
+        ("customer", "test_mode", 1),
+        ("invoice", "deleted_draft", 1),
+        ("invoice_line_item", "temporary_line_id", 1),
+    ]
