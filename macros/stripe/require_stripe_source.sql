@@ -7,7 +7,8 @@
 #}
 {% macro require_stripe_source() %}
     {%- set tables = stripe_source_tables() %}
-    {%- set where = (setting('stripe_database') or target.database) ~ '.' ~ setting('stripe_schema') %}
+    {#- Spark has no database above the schema: there it is `stripe`, not `.stripe`. #}
+    {%- set where = [setting('stripe_database') or target.database, setting('stripe_schema')] | select | join('.') %}
     {%- set problems = [] %}
     {%- set state = namespace(history=false, current=false) %}
     {%- for table_name, spec in tables.items() %}
